@@ -1,0 +1,63 @@
+"""Ticket number generators and the subject-tag parser.
+
+`date_checksum` (the default) gives YYYYMMDD + two-digit system id + a daily
+counter (at least five digits) + one check digit, e.g. 2014020442000018.
+`increment` gives 1, 2, 3 … Both draw from `TicketNumberCounter`, which makes
+them unique under concurrency on every database: the counter row is updated
+in the caller's transaction, so a second creator waits for the first commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.db.models import F
+
+from relaydesk.core.models import TicketNumberCounter
+from relaydesk.core.time import now
+
+
+def check_digit(digits: str) -> int:
+    """Weights 1, 2, 1, 2 … over the digits; 10 minus the sum mod 10, 10 becoming 1."""
+    total = sum(int(digit) * (1 if index % 2 == 0 else 2) for index, digit in enumerate(digits))
+    remainder = 10 - total % 10
+    return 1 if remainder == 10 else remainder
+
+
+def next_counter_value(scope: str) -> int:
+    """Increment the scope's counter and return the new value (caller holds a transaction)."""
+    TicketNumberCounter.objects.bulk_create(
+        [TicketNumberCounter(scope=scope, value=0)], ignore_conflicts=True
+    )
+    TicketNumberCounter.objects.filter(scope=scope).update(value=F("value") + 1)
+    return TicketNumberCounter.objects.values_list("value", flat=True).get(scope=scope)
+
+
+def date_checksum_number(today: dt.date, counter: int, system_id: int) -> str:
+    base = f"{today:%Y%m%d}{system_id:02d}{counter:05d}"
+    return f"{base}{check_digit(base)}"
+
+
+def next_ticket_number() -> str:
+    generator = settings.RELAYDESK_TICKET_NUMBER_GENERATOR
+    if generator == "increment":
+        return str(next_counter_value("all"))
+    if generator == "date_checksum":
+        today = now().date()
+        counter = next_counter_value(f"{today:%Y%m%d}")
+        return date_checksum_number(today, counter, settings.RELAYDESK_SYSTEM_ID % 100)
+    raise ValueError(f"unknown RELAYDESK_TICKET_NUMBER_GENERATOR {generator!r}")
+
+
+def subject_tag(number: str) -> str:
+    """The tag put in front of outgoing subjects, e.g. "[Ticket#2014020442000018]"."""
+    return f"[{settings.RELAYDESK_TICKET_HOOK}{number}]"
+
+
+def find_ticket_number(subject: str) -> str | None:
+    """The ticket number in a subject's tag, or None. Matches the hook case-insensitively."""
+    hook = re.escape(settings.RELAYDESK_TICKET_HOOK)
+    match = re.search(rf"\[\s*{hook}\s*:?\s*(\d{{1,32}})\s*\]", subject, flags=re.IGNORECASE)
+    return match.group(1) if match else None
