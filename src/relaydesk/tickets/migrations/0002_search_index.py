@@ -1,7 +1,8 @@
 """The database's own full-text index on TicketSearchDocument.
 
-PostgreSQL: a stored, generated tsvector column (head weighted A, body C)
-with a GIN index. SQLite: an FTS5 table kept in step by triggers.
+PostgreSQL: stored, generated tsvector columns — `vector` (head weighted A,
+public body C) and `internal_vector` — each with a GIN index. SQLite: an FTS5
+table with the three columns, kept in step by triggers.
 """
 
 from django.db import migrations
@@ -14,37 +15,45 @@ POSTGRES_FORWARD = [
         || setweight(to_tsvector('simple', coalesce(body, '')), 'C')
     ) STORED
     """,
+    """
+    ALTER TABLE tickets_ticketsearchdocument ADD COLUMN internal_vector tsvector
+    GENERATED ALWAYS AS (to_tsvector('simple', coalesce(internal, ''))) STORED
+    """,
     "CREATE INDEX ticket_search_vector_idx ON tickets_ticketsearchdocument USING GIN (vector)",
+    "CREATE INDEX ticket_search_internal_idx ON tickets_ticketsearchdocument"
+    " USING GIN (internal_vector)",
 ]
 POSTGRES_BACKWARD = [
+    "DROP INDEX IF EXISTS ticket_search_internal_idx",
     "DROP INDEX IF EXISTS ticket_search_vector_idx",
+    "ALTER TABLE tickets_ticketsearchdocument DROP COLUMN IF EXISTS internal_vector",
     "ALTER TABLE tickets_ticketsearchdocument DROP COLUMN IF EXISTS vector",
 ]
 SQLITE_FORWARD = [
     """
     CREATE VIRTUAL TABLE tickets_search_fts USING fts5(
-        head, body, content='tickets_ticketsearchdocument', content_rowid='ticket_id',
+        head, body, internal, content='tickets_ticketsearchdocument', content_rowid='ticket_id',
         tokenize='unicode61 remove_diacritics 2'
     )
     """,
     """
     CREATE TRIGGER tickets_search_fts_insert AFTER INSERT ON tickets_ticketsearchdocument BEGIN
-        INSERT INTO tickets_search_fts(rowid, head, body)
-        VALUES (new.ticket_id, new.head, new.body);
+        INSERT INTO tickets_search_fts(rowid, head, body, internal)
+        VALUES (new.ticket_id, new.head, new.body, new.internal);
     END
     """,
     """
     CREATE TRIGGER tickets_search_fts_delete AFTER DELETE ON tickets_ticketsearchdocument BEGIN
-        INSERT INTO tickets_search_fts(tickets_search_fts, rowid, head, body)
-        VALUES ('delete', old.ticket_id, old.head, old.body);
+        INSERT INTO tickets_search_fts(tickets_search_fts, rowid, head, body, internal)
+        VALUES ('delete', old.ticket_id, old.head, old.body, old.internal);
     END
     """,
     """
     CREATE TRIGGER tickets_search_fts_update AFTER UPDATE ON tickets_ticketsearchdocument BEGIN
-        INSERT INTO tickets_search_fts(tickets_search_fts, rowid, head, body)
-        VALUES ('delete', old.ticket_id, old.head, old.body);
-        INSERT INTO tickets_search_fts(rowid, head, body)
-        VALUES (new.ticket_id, new.head, new.body);
+        INSERT INTO tickets_search_fts(tickets_search_fts, rowid, head, body, internal)
+        VALUES ('delete', old.ticket_id, old.head, old.body, old.internal);
+        INSERT INTO tickets_search_fts(rowid, head, body, internal)
+        VALUES (new.ticket_id, new.head, new.body, new.internal);
     END
     """,
 ]

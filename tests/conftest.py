@@ -1,0 +1,36 @@
+"""Shared fixtures. Tests run against RELAYDESK_DATABASE_URL: SQLite by default,
+PostgreSQL in CI's second pass. Each session gets its own data dir."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Settings read the environment at import: give the run a throwaway data dir
+# before Django starts, unless the caller chose one.
+os.environ.setdefault("RELAYDESK_DATA_DIR", tempfile.mkdtemp(prefix="relaydesk-test-"))
+
+import pytest  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from tests.factories import Directory, build_directory  # noqa: E402
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set RELAYDESK_DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: pytest.FixtureRequest, tmp_path: object) -> None:
+    settings.MEDIA_ROOT = str(tmp_path) + "/files"  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def directory(db: None) -> Directory:
+    """Two organisations, customers, two agent groups with their queues."""
+    return build_directory()
