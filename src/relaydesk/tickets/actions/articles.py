@@ -1,0 +1,241 @@
+"""Adding to the thread: replies, notes, phone notes, customer follow-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from relaydesk.core.errors import InvalidOperation, PermissionDenied, ValidationFailed
+from relaydesk.core.filenames import safe_filename
+from relaydesk.core.storage import store_blob
+from relaydesk.tickets import permissions
+from relaydesk.tickets.actions.base import Actor, Recorder, check_text, ensure_version
+from relaydesk.tickets.actions.base import lock_ticket_row
+from relaydesk.tickets.actions.states import default_state
+from relaydesk.tickets.events import ArticleAdded
+from relaydesk.tickets.models import (
+    Article,
+    ArticleChannel,
+    Attachment,
+    Channel,
+    ReopenPolicy,
+    SenderKind,
+    StateCategory,
+    Ticket,
+    Visibility,
+)
+from relaydesk.tickets.search import index_ticket
+
+MAX_BODY_LENGTH = 1_000_000
+MAX_ADDRESS_LENGTH = 10_000
+MAX_MERGE_HOPS = 10
+# Customer follow-ups bring a ticket waiting on someone back to the agents.
+REOPENED_BY_FOLLOW_UP = {
+    StateCategory.PENDING_REMINDER,
+    StateCategory.PENDING_AUTO_CLOSE,
+    StateCategory.RESOLVED,
+    StateCategory.CLOSED,
+}
+
+
+class TicketClosed(InvalidOperation):
+    """The queue does not take follow-ups to closed tickets (the caller may open a new one)."""
+
+    code = "ticket_closed"
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+    content_id: str = ""
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """The content of an article to add. `sender_kind` defaults from the actor."""
+
+    body_text: str
+    channel: ArticleChannel | str
+    visibility: Visibility | str = Visibility.PUBLIC
+    sender_kind: SenderKind | str | None = None
+    subject: str = ""
+    body_html: str = ""
+    from_address: str = ""
+    to_addresses: str = ""
+    cc_addresses: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: str = ""
+    raw_sha256: str = ""
+    attachments: Sequence[NewAttachment] = field(default_factory=tuple)
+
+
+def sender_kind_of(actor: Actor, article: NewArticle) -> str:
+    if article.sender_kind:
+        return str(article.sender_kind)
+    if actor is None:
+        return SenderKind.SYSTEM
+    return SenderKind.AGENT if actor.is_agent else SenderKind.CUSTOMER
+
+
+def validate_article(article: NewArticle, sender_kind: str) -> None:
+    errors: dict[str, str] = {}
+    if article.channel not in ArticleChannel.values:
+        errors["channel"] = f"unknown channel {article.channel!r}"
+    if article.visibility not in Visibility.values:
+        errors["visibility"] = f"unknown visibility {article.visibility!r}"
+    if sender_kind not in SenderKind.values:
+        errors["sender_kind"] = f"unknown sender kind {sender_kind!r}"
+    if sender_kind == SenderKind.CUSTOMER and article.visibility == Visibility.INTERNAL:
+        errors["visibility"] = "customers cannot write internal articles"
+    if not article.body_text.strip() and not article.body_html.strip() and not article.attachments:
+        errors["body_text"] = "must not be empty"
+    if errors:
+        raise ValidationFailed(errors)
+    check_text("body_text", article.body_text, max_length=MAX_BODY_LENGTH)
+    check_text("body_html", article.body_html, max_length=MAX_BODY_LENGTH)
+    check_text("subject", article.subject, max_length=998)
+    check_text("message_id", article.message_id, max_length=998)
+    for name in ("from_address", "to_addresses", "cc_addresses", "in_reply_to", "references"):
+        check_text(name, getattr(article, name), max_length=MAX_ADDRESS_LENGTH)
+
+
+def store_attachments(article: NewArticle) -> list[tuple[NewAttachment, str]]:
+    """Write the files to storage before the transaction, so it stays short.
+
+    A rolled-back transaction leaves an unreferenced blob, which is harmless:
+    blobs are content-addressed and never overwritten.
+    """
+    return [(attachment, store_blob(attachment.content)) for attachment in article.attachments]
+
+
+def insert_article(
+    ticket: Ticket,
+    actor: Actor,
+    article: NewArticle,
+    *,
+    sender_kind: str,
+    stored: list[tuple[NewAttachment, str]],
+    recorder: Recorder,
+) -> Article:
+    """Insert the article and its attachments and record the contact times."""
+    row = Article.objects.create(
+        ticket=ticket,
+        channel=article.channel,
+        sender_kind=sender_kind,
+        author=actor,
+        visibility=article.visibility,
+        from_address=article.from_address or (actor.email if actor else ""),
+        to_addresses=article.to_addresses,
+        cc_addresses=article.cc_addresses,
+        subject=article.subject or ticket.title,
+        body_text=article.body_text,
+        body_html=article.body_html,
+        message_id=article.message_id,
+        in_reply_to=article.in_reply_to,
+        references=article.references,
+        raw_sha256=article.raw_sha256,
+        created_at=recorder.at,
+    )
+    Attachment.objects.bulk_create(
+        Attachment(
+            article=row,
+            filename=safe_filename(attachment.filename),
+            content_type=attachment.content_type[:255] or "application/octet-stream",
+            size=len(attachment.content),
+            sha256=digest,
+            content_id=attachment.content_id[:255],
+            created_at=recorder.at,
+        )
+        for attachment, digest in stored
+    )
+    if article.visibility == Visibility.PUBLIC:
+        if sender_kind == SenderKind.CUSTOMER:
+            recorder.touch("last_customer_contact_at", recorder.at)
+        elif sender_kind == SenderKind.AGENT:
+            recorder.touch("last_agent_contact_at", recorder.at)
+            if ticket.first_response_at is None:
+                recorder.touch("first_response_at", recorder.at)
+    detail = f"{row.get_channel_display()}, {row.get_visibility_display()}"
+    recorder.log("article", field="article", new=f"{row.pk} ({detail})")
+    recorder.emit(
+        ArticleAdded(
+            ticket_id=ticket.pk,
+            actor_id=recorder.actor_id,
+            channel=recorder.via,
+            article_id=row.pk,
+            visibility=str(article.visibility),
+            sender_kind=sender_kind,
+        )
+    )
+    return row
+
+
+def follow_merges(ticket: Ticket) -> Ticket:
+    """A merged ticket's thread continues in the ticket it was merged into."""
+    for _ in range(MAX_MERGE_HOPS):
+        if ticket.merged_into_id is None:
+            return ticket
+        ticket = lock_ticket_row(ticket.merged_into_id)
+    raise InvalidOperation(f"ticket {ticket.number} is merged in a chain too long to follow")
+
+
+def ensure_may_add(actor: Actor, ticket: Ticket, sender_kind: str, visibility: str) -> None:
+    if actor is None:
+        return
+    if actor.is_customer:
+        permissions.ensure_can_act_as_customer(actor, ticket)
+        return
+    permissions.ensure_can_write(actor, ticket)
+    locked_by_other = ticket.is_locked and ticket.owner_id != actor.pk
+    if visibility == Visibility.PUBLIC and sender_kind == SenderKind.AGENT and locked_by_other:
+        raise PermissionDenied(
+            f"ticket {ticket.number} is locked by {ticket.owner}; only the owner may reply"
+        )
+
+
+def apply_follow_up(recorder: Recorder, sender_kind: str) -> None:
+    """Customer mail brings waiting tickets back; an agent's first reply opens a new one."""
+    ticket = recorder.ticket
+    category = ticket.state.category
+    if sender_kind == SenderKind.CUSTOMER and category in REOPENED_BY_FOLLOW_UP:
+        if category == StateCategory.CLOSED and ticket.queue.reopen_policy != ReopenPolicy.REOPEN:
+            raise TicketClosed(f"ticket {ticket.number} is closed and its queue takes no follow-ups")
+        recorder.set("state", default_state(StateCategory.OPEN))
+        recorder.set("pending_until", None)
+        recorder.touch("closed_at", None)
+    elif sender_kind == SenderKind.AGENT and category == StateCategory.NEW:
+        recorder.set("state", default_state(StateCategory.OPEN))
+
+
+def add_article(
+    *,
+    actor: Actor,
+    via: Channel | str,
+    ticket: Ticket | int,
+    article: NewArticle,
+    expected_version: int | None = None,
+) -> Article:
+    """Add a reply, note or follow-up. Follow-ups to merged tickets land in the target."""
+    stored = store_attachments(article)
+    with transaction.atomic():
+        locked = follow_merges(lock_ticket_row(ticket))
+        sender_kind = sender_kind_of(actor, article)
+        ensure_may_add(actor, locked, sender_kind, str(article.visibility))
+        ensure_version(locked, expected_version)
+        validate_article(article, sender_kind)
+        recorder = Recorder(locked, actor, via)
+        if article.visibility == Visibility.PUBLIC:
+            apply_follow_up(recorder, sender_kind)
+        if locked.is_locked and actor is not None and locked.owner_id == actor.pk:
+            recorder.touch("locked_at", recorder.at)  # the owner is still at it
+        row = insert_article(
+            locked, actor, article, sender_kind=sender_kind, stored=stored, recorder=recorder
+        )
+        recorder.save()
+        index_ticket(locked)
+    return row

@@ -1,0 +1,164 @@
+"""What every action shares: resolving references, locking the row, the
+version check, and the recorder that writes history and queues events."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+
+from relaydesk.accounts.models import User
+from relaydesk.core.errors import Conflict, ValidationFailed
+from relaydesk.core.events import Event, publish_after_commit
+from relaydesk.core.time import now
+from relaydesk.tickets.events import TicketChanged
+from relaydesk.tickets.models import Channel, Ticket, TicketHistory
+
+Actor = User | None
+M = TypeVar("M", bound=models.Model)
+
+
+def resolve(model: type[M], value: M | int | str | None, *, field: str) -> M | None:
+    """Accept an instance or a primary key; an unknown key is a validation error."""
+    if value is None or isinstance(value, model):
+        return value
+    try:
+        return model._default_manager.get(pk=value)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise ValidationFailed({field: f"unknown {field} {value!r}"}) from None
+
+
+def require(model: type[M], value: M | int | str | None, *, field: str) -> M:
+    resolved = resolve(model, value, field=field)
+    if resolved is None:
+        raise ValidationFailed({field: "is required"})
+    return resolved
+
+
+def resolve_user(value: User | int | str | None, *, field: str) -> User | None:
+    """Users may also be given by email address."""
+    if isinstance(value, str) and "@" in value:
+        found = User.objects.filter(email__iexact=value.strip(), is_active=True).first()
+        if found is None:
+            raise ValidationFailed({field: f"unknown user {value!r}"})
+        return found
+    user = resolve(User, value, field=field)
+    if user is not None and not user.is_active:
+        raise ValidationFailed({field: f"user {user.email} is not active"})
+    return user
+
+
+def check_text(field: str, value: str, *, max_length: int, required: bool = False) -> str:
+    if required and not value.strip():
+        raise ValidationFailed({field: "must not be empty"})
+    if len(value) > max_length:
+        raise ValidationFailed({field: f"is {len(value)} characters long; the limit is {max_length}"})
+    return value
+
+
+def lock_ticket_row(ticket: Ticket | int) -> Ticket:
+    """Re-read the ticket under a row lock (call inside transaction.atomic)."""
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue", "state", "priority", "type", "owner", "responsible", "customer")
+        .get(pk=pk)
+    )
+
+
+def ensure_version(ticket: Ticket, expected_version: int | None) -> None:
+    """Refuse a change computed from an older version of the ticket."""
+    if expected_version is not None and expected_version != ticket.version:
+        raise Conflict(
+            f"ticket {ticket.number} was changed meanwhile (version {ticket.version}, "
+            f"you had {expected_version}); reload and try again",
+            current_version=ticket.version,
+        )
+
+
+def display(value: Any) -> str:
+    """How a value is written into history: names for objects, ISO for instants."""
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, User):
+        return value.email
+    return str(value)
+
+
+class Recorder:
+    """Collects the changes of one action on one ticket, then writes them together.
+
+    `save()` bumps the version, saves only the changed fields, writes one
+    history row per change and queues the events for after the commit.
+    """
+
+    def __init__(self, ticket: Ticket, actor: Actor, via: Channel | str) -> None:
+        self.ticket = ticket
+        self.actor = actor
+        self.via = str(via)
+        self.at = now()
+        self.fields: set[str] = set()
+        self.rows: list[TicketHistory] = []
+        self.events: list[Event] = []
+
+    @property
+    def actor_id(self) -> int | None:
+        return self.actor.pk if self.actor is not None else None
+
+    def set(self, field: str, value: Any, *, action: str = "update") -> bool:
+        """Change one attribute; returns False (and records nothing) when it is unchanged."""
+        attribute = field if field.endswith("_id") else field
+        old = getattr(self.ticket, attribute)
+        if old == value:
+            return False
+        setattr(self.ticket, attribute, value)
+        self.fields.add(field)
+        self.log(action, field=field, old=display(old), new=display(value))
+        self.events.append(
+            TicketChanged(
+                ticket_id=self.ticket.pk,
+                actor_id=self.actor_id,
+                channel=self.via,
+                field=field,
+                old=display(old),
+                new=display(value),
+            )
+        )
+        return True
+
+    def touch(self, field: str, value: Any) -> None:
+        """Change a bookkeeping attribute that needs no history row of its own."""
+        setattr(self.ticket, field, value)
+        self.fields.add(field)
+
+    def log(self, action: str, *, field: str = "", old: str = "", new: str = "") -> None:
+        self.rows.append(
+            TicketHistory(
+                ticket=self.ticket,
+                actor=self.actor,
+                channel=self.via,
+                action=action,
+                field=field,
+                old_value=old,
+                new_value=new,
+                at=self.at,
+            )
+        )
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def save(self) -> Ticket:
+        if not self.rows and not self.fields:
+            return self.ticket
+        self.ticket.version += 1
+        self.ticket.updated_at = self.at
+        self.ticket.save(update_fields=[*sorted(self.fields), "version", "updated_at"])
+        TicketHistory.objects.bulk_create(self.rows)
+        for event in self.events:
+            publish_after_commit(event)
+        return self.ticket

@@ -1,0 +1,220 @@
+"""Opening a ticket with its first article."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from relaydesk.accounts.models import Organisation, User
+from relaydesk.core.errors import ValidationFailed
+from relaydesk.core.events import publish_after_commit
+from relaydesk.core.ticket_numbers import next_ticket_number
+from relaydesk.tickets import permissions
+from relaydesk.tickets.actions.articles import (
+    NewArticle,
+    NewAttachment,
+    insert_article,
+    sender_kind_of,
+    store_attachments,
+    validate_article,
+)
+from relaydesk.tickets.actions.base import (
+    Actor,
+    Recorder,
+    check_text,
+    display,
+    require,
+    resolve,
+    resolve_user,
+)
+from relaydesk.tickets.actions.states import default_state, validate_pending
+from relaydesk.tickets.events import TicketCreated
+from relaydesk.tickets.models import (
+    TITLE_MAX_LENGTH,
+    Article,
+    Channel,
+    Priority,
+    Queue,
+    StateCategory,
+    Ticket,
+    TicketHistory,
+    TicketState,
+    TicketType,
+)
+from relaydesk.tickets.search import index_ticket
+
+# The fields whose initial values are written to history, in this order.
+HISTORY_FIELDS = ("queue", "state", "priority", "type", "customer", "owner", "responsible")
+
+
+@dataclass(frozen=True)
+class TicketFields:
+    """Resolved, validated initial values of a new ticket."""
+
+    title: str
+    queue: Queue
+    state: TicketState
+    priority: Priority
+    ticket_type: TicketType | None
+    customer: User | None
+    organisation: Organisation | None
+    owner: User | None
+    responsible: User | None
+    is_private: bool
+    pending_until: dt.datetime | None
+
+
+def _default_priority(queue: Queue) -> Priority:
+    if queue.default_priority_id is not None:
+        return queue.default_priority  # type: ignore[return-value]
+    priority = Priority.objects.filter(is_default=True).first() or Priority.objects.first()
+    if priority is None:
+        raise ValidationFailed({"priority": "no priority is configured"})
+    return priority
+
+
+def resolve_fields(
+    actor: Actor,
+    *,
+    title: str,
+    queue: Queue | int | str,
+    customer: User | int | str | None,
+    state: TicketState | int | str | None,
+    priority: Priority | int | str | None,
+    ticket_type: TicketType | int | str | None,
+    owner: User | int | str | None,
+    responsible: User | int | str | None,
+    is_private: bool,
+    pending_until: dt.datetime | None,
+) -> TicketFields:
+    check_text("title", title, max_length=TITLE_MAX_LENGTH, required=True)
+    queue_row = require(Queue, queue, field="queue")
+    if not queue_row.is_active:
+        raise ValidationFailed({"queue": f"queue {queue_row.name} is not active"})
+    customer_row = resolve_user(customer, field="customer")
+    if actor is not None and actor.is_customer:
+        if customer_row is not None and customer_row.pk != actor.pk:
+            raise ValidationFailed({"customer": "customers raise requests for themselves"})
+        customer_row = actor
+    if customer_row is not None and not customer_row.is_customer:
+        raise ValidationFailed({"customer": f"{customer_row.email} is not a customer"})
+    state_row = resolve(TicketState, state, field="state") or default_state(StateCategory.NEW)
+    if state_row.category == StateCategory.MERGED or not state_row.is_active:
+        raise ValidationFailed({"state": f"a ticket cannot start in state {state_row.name}"})
+    owner_row = resolve_user(owner, field="owner")
+    responsible_row = resolve_user(responsible, field="responsible")
+    for name, person in (("owner", owner_row), ("responsible", responsible_row)):
+        if person is not None:
+            permissions.ensure_may_own(person, queue_row, field=name)
+    type_row = resolve(TicketType, ticket_type, field="type")
+    if type_row is not None and not type_row.is_active:
+        raise ValidationFailed({"type": f"type {type_row.name} is not active"})
+    return TicketFields(
+        title=title.strip(),
+        queue=queue_row,
+        state=state_row,
+        priority=resolve(Priority, priority, field="priority") or _default_priority(queue_row),
+        ticket_type=type_row,
+        customer=customer_row,
+        organisation=customer_row.organisation if customer_row is not None else None,
+        owner=owner_row,
+        responsible=responsible_row,
+        is_private=is_private,
+        pending_until=validate_pending(state_row, pending_until),
+    )
+
+
+def insert_ticket(fields: TicketFields, recorder_actor: Actor, via: Channel | str) -> Recorder:
+    """Insert the ticket row and log its initial values; the caller adds the article."""
+    ticket = Ticket.objects.create(
+        number=next_ticket_number(),
+        title=fields.title,
+        queue=fields.queue,
+        state=fields.state,
+        priority=fields.priority,
+        type=fields.ticket_type,
+        customer=fields.customer,
+        organisation=fields.organisation,
+        owner=fields.owner,
+        responsible=fields.responsible,
+        is_private=fields.is_private,
+        pending_until=fields.pending_until,
+    )
+    recorder = Recorder(ticket, recorder_actor, via)
+    ticket.created_at = ticket.updated_at = recorder.at
+    recorder.log("create", field="title", new=ticket.title)
+    for name in HISTORY_FIELDS:
+        value = getattr(ticket, name)
+        if value is not None:
+            recorder.log("create", field=name, new=display(value))
+    for name, flag in (("is_private", ticket.is_private), ("pending_until", ticket.pending_until)):
+        if flag:
+            recorder.log("create", field=name, new=display(flag))
+    return recorder
+
+
+def create_ticket(
+    *,
+    actor: Actor,
+    via: Channel | str,
+    title: str,
+    queue: Queue | int | str,
+    article: NewArticle,
+    customer: User | int | str | None = None,
+    state: TicketState | int | str | None = None,
+    priority: Priority | int | str | None = None,
+    ticket_type: TicketType | int | str | None = None,
+    owner: User | int | str | None = None,
+    responsible: User | int | str | None = None,
+    is_private: bool = False,
+    pending_until: dt.datetime | None = None,
+) -> Ticket:
+    """Open a ticket with its first article (and attachments), in one transaction."""
+    fields = resolve_fields(
+        actor,
+        title=title,
+        queue=queue,
+        customer=customer,
+        state=state,
+        priority=priority,
+        ticket_type=ticket_type,
+        owner=owner,
+        responsible=responsible,
+        is_private=is_private,
+        pending_until=pending_until,
+    )
+    permissions.ensure_can_create_in(actor, fields.queue)
+    sender_kind = sender_kind_of(actor, article)
+    validate_article(article, sender_kind)
+    stored = store_attachments(article)
+    with transaction.atomic():
+        recorder = insert_ticket(fields, actor, via)
+        ticket = recorder.ticket
+        row = insert_article(
+            ticket, actor, article, sender_kind=sender_kind, stored=stored, recorder=recorder
+        )
+        finish_creation(recorder, row)
+    return ticket
+
+
+def finish_creation(recorder: Recorder, first_article: Article) -> None:
+    """Write the new ticket's bookkeeping, history and index; announce it after commit."""
+    ticket = recorder.ticket
+    if recorder.fields:
+        ticket.save(update_fields=sorted(recorder.fields))
+    TicketHistory.objects.bulk_create(recorder.rows)
+    index_ticket(ticket)
+    # The first article is part of the creation: one TicketCreated, no ArticleAdded.
+    publish_after_commit(
+        TicketCreated(
+            ticket_id=ticket.pk,
+            actor_id=recorder.actor_id,
+            channel=recorder.via,
+            article_id=first_article.pk,
+        )
+    )
+
+
+__all__ = ["NewArticle", "NewAttachment", "create_ticket"]

@@ -1,0 +1,91 @@
+"""Locks: an agent takes a ticket to work it; others may still add notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+
+from relaydesk.core.errors import InvalidOperation, PermissionDenied
+from relaydesk.core.time import now
+from relaydesk.tickets import permissions
+from relaydesk.tickets.actions.base import Actor, Recorder, ensure_version, lock_ticket_row
+from relaydesk.tickets.models import Channel, Ticket
+
+
+def lock_ticket(
+    *,
+    actor: Actor,
+    via: Channel | str,
+    ticket: Ticket | int,
+    take_over: bool = False,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Lock for the acting agent, who becomes the owner.
+
+    Taking over another agent's lock must be asked for (`take_over=True`) and
+    is recorded as such.
+    """
+    if actor is None or not actor.is_agent:
+        raise PermissionDenied("only agents lock tickets")
+    with transaction.atomic():
+        locked = lock_ticket_row(ticket)
+        permissions.ensure_can_write(actor, locked)
+        ensure_version(locked, expected_version)
+        recorder = Recorder(locked, actor, via)
+        held_by_other = locked.is_locked and locked.owner_id != actor.pk
+        if held_by_other and not take_over:
+            raise PermissionDenied(f"ticket {locked.number} is locked by {locked.owner}")
+        if locked.is_locked and not held_by_other:
+            return locked
+        action = "lock_taken_over" if held_by_other else "lock"
+        recorder.set("is_locked", True, action=action)
+        recorder.touch("locked_at", recorder.at)
+        recorder.set("owner", actor)
+        return recorder.save()
+
+
+def unlock_ticket(
+    *,
+    actor: Actor,
+    via: Channel | str,
+    ticket: Ticket | int,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Release the lock; only its owner (or the system) may."""
+    with transaction.atomic():
+        locked = lock_ticket_row(ticket)
+        permissions.ensure_can_write(actor, locked)
+        ensure_version(locked, expected_version)
+        if not locked.is_locked:
+            raise InvalidOperation(f"ticket {locked.number} is not locked")
+        if actor is not None and locked.owner_id != actor.pk:
+            raise PermissionDenied(
+                f"ticket {locked.number} is locked by {locked.owner}; take the lock over instead"
+            )
+        recorder = Recorder(locked, actor, via)
+        recorder.set("is_locked", False, action="unlock")
+        recorder.touch("locked_at", None)
+        return recorder.save()
+
+
+def release_expired_locks(*, at: dt.datetime | None = None) -> int:
+    """Unlock tickets whose owner has not touched them for the configured time."""
+    cutoff = (at or now()) - dt.timedelta(minutes=settings.RELAYDESK_LOCK_TIMEOUT_MINUTES)
+    candidates = list(
+        Ticket.objects.filter(is_locked=True, locked_at__lt=cutoff).values_list("pk", flat=True)
+    )
+    released = 0
+    for pk in candidates:
+        with transaction.atomic():
+            locked = lock_ticket_row(pk)
+            # Re-check under the row lock: the owner may have acted meanwhile.
+            if not locked.is_locked or locked.locked_at is None or locked.locked_at >= cutoff:
+                continue
+            recorder = Recorder(locked, None, Channel.SYSTEM)
+            recorder.set("is_locked", False, action="lock_expired")
+            recorder.touch("locked_at", None)
+            recorder.save()
+            released += 1
+    return released

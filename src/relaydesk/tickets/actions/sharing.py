@@ -1,0 +1,120 @@
+"""Who besides the customer may see a ticket: participants and the private flag."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from relaydesk.accounts.models import User
+from relaydesk.core.errors import PermissionDenied, ValidationFailed
+from relaydesk.tickets import permissions
+from relaydesk.tickets.actions.base import (
+    Actor,
+    Recorder,
+    ensure_version,
+    lock_ticket_row,
+    resolve_user,
+)
+from relaydesk.tickets.events import TicketChanged
+from relaydesk.tickets.models import Channel, Ticket
+
+
+def _ensure_may_manage_sharing(actor: Actor, ticket: Ticket) -> None:
+    """Agents with write access, or the ticket's own customer."""
+    if actor is None:
+        return
+    if actor.is_agent:
+        permissions.ensure_can_write(actor, ticket)
+        return
+    permissions.ensure_can_read(actor, ticket)
+    if ticket.customer_id != actor.pk:
+        raise PermissionDenied("only the customer who raised the request may change its sharing")
+
+
+def _change_participant(
+    actor: Actor,
+    via: Channel | str,
+    ticket: Ticket | int,
+    user: User | int | str,
+    *,
+    add: bool,
+    expected_version: int | None,
+) -> Ticket:
+    person = resolve_user(user, field="user")
+    if person is None:
+        raise ValidationFailed({"user": "is required"})
+    with transaction.atomic():
+        locked = lock_ticket_row(ticket)
+        _ensure_may_manage_sharing(actor, locked)
+        ensure_version(locked, expected_version)
+        if add and not person.is_customer:
+            raise ValidationFailed({"user": "tickets are shared with customers; agents use queues"})
+        if add and actor is not None and actor.is_customer:
+            if person.organisation_id is None or person.organisation_id != actor.organisation_id:
+                raise ValidationFailed({"user": "you can share only with your organisation"})
+        is_participant = locked.participants.filter(pk=person.pk).exists()
+        if is_participant == add:
+            return locked
+        recorder = Recorder(locked, actor, via)
+        if add:
+            locked.participants.add(person)
+        else:
+            locked.participants.remove(person)
+        action = "share" if add else "unshare"
+        old, new = ("", person.email) if add else (person.email, "")
+        recorder.log(action, field="participants", old=old, new=new)
+        recorder.emit(
+            TicketChanged(
+                ticket_id=locked.pk,
+                actor_id=recorder.actor_id,
+                channel=recorder.via,
+                field="participants",
+                old=old,
+                new=new,
+            )
+        )
+        return recorder.save()
+
+
+def share_ticket(
+    *,
+    actor: Actor,
+    via: Channel | str,
+    ticket: Ticket | int,
+    user: User | int | str,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Let another customer see and follow the ticket."""
+    return _change_participant(
+        actor, via, ticket, user, add=True, expected_version=expected_version
+    )
+
+
+def unshare_ticket(
+    *,
+    actor: Actor,
+    via: Channel | str,
+    ticket: Ticket | int,
+    user: User | int | str,
+    expected_version: int | None = None,
+) -> Ticket:
+    return _change_participant(
+        actor, via, ticket, user, add=False, expected_version=expected_version
+    )
+
+
+def set_private(
+    *,
+    actor: Actor,
+    via: Channel | str,
+    ticket: Ticket | int,
+    is_private: bool,
+    expected_version: int | None = None,
+) -> Ticket:
+    """A private ticket is hidden from the customer's organisation (participants keep it)."""
+    with transaction.atomic():
+        locked = lock_ticket_row(ticket)
+        _ensure_may_manage_sharing(actor, locked)
+        ensure_version(locked, expected_version)
+        recorder = Recorder(locked, actor, via)
+        recorder.set("is_private", is_private)
+        return recorder.save()
