@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
+from typing import Any
 
 # Settings read the environment at import: give the run a throwaway data dir
 # before Django starts, unless the caller chose one.
@@ -26,8 +28,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings: pytest.FixtureRequest, tmp_path: object) -> None:
-    settings.MEDIA_ROOT = str(tmp_path) + "/files"  # type: ignore[attr-defined]
+def _test_settings(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "files")
+    # Real hashing costs ~0.3 s a password; tests that sign in still hash for real.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -39,6 +39,11 @@ def subscribe(event_type: type[E]) -> Callable[[Callable[[E], None]], Callable[[
     return register
 
 
+def unsubscribe(event_type: type[Event], handler: Handler) -> None:
+    if handler in _handlers.get(event_type, []):
+        _handlers[event_type].remove(handler)
+
+
 def dispatch(event: Event) -> None:
     """Call every handler of the event's class and its bases, isolating failures."""
     for event_type in type(event).__mro__:

@@ -3,6 +3,7 @@ version check, and the recorder that writes history and queues events."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, TypeVar
 
 from django.db import models
@@ -96,11 +97,13 @@ class Recorder:
     history row per change and queues the events for after the commit.
     """
 
-    def __init__(self, ticket: Ticket, actor: Actor, via: Channel | str) -> None:
+    def __init__(
+        self, ticket: Ticket, actor: Actor, via: Channel | str, *, at: dt.datetime | None = None
+    ) -> None:
         self.ticket = ticket
         self.actor = actor
         self.via = str(via)
-        self.at = now()
+        self.at = at or now()
         self.fields: set[str] = set()
         self.rows: list[TicketHistory] = []
         self.events: list[Event] = []
@@ -111,11 +114,10 @@ class Recorder:
 
     def set(self, field: str, value: Any, *, action: str = "update") -> bool:
         """Change one attribute; returns False (and records nothing) when it is unchanged."""
-        attribute = field if field.endswith("_id") else field
-        old = getattr(self.ticket, attribute)
+        old = getattr(self.ticket, field)
         if old == value:
             return False
-        setattr(self.ticket, attribute, value)
+        setattr(self.ticket, field, value)
         self.fields.add(field)
         self.log(action, field=field, old=display(old), new=display(value))
         self.events.append(

@@ -11,6 +11,7 @@ from relaydesk.accounts.models import Organisation, User
 from relaydesk.core.errors import ValidationFailed
 from relaydesk.core.events import publish_after_commit
 from relaydesk.core.ticket_numbers import next_ticket_number
+from relaydesk.core.time import now
 from relaydesk.tickets import permissions
 from relaydesk.tickets.actions.articles import (
     NewArticle,
@@ -128,8 +129,11 @@ def resolve_fields(
 
 def insert_ticket(fields: TicketFields, recorder_actor: Actor, via: Channel | str) -> Recorder:
     """Insert the ticket row and log its initial values; the caller adds the article."""
+    at = now()
     ticket = Ticket.objects.create(
         number=next_ticket_number(),
+        created_at=at,
+        updated_at=at,
         title=fields.title,
         queue=fields.queue,
         state=fields.state,
@@ -142,8 +146,7 @@ def insert_ticket(fields: TicketFields, recorder_actor: Actor, via: Channel | st
         is_private=fields.is_private,
         pending_until=fields.pending_until,
     )
-    recorder = Recorder(ticket, recorder_actor, via)
-    ticket.created_at = ticket.updated_at = recorder.at
+    recorder = Recorder(ticket, recorder_actor, via, at=at)
     recorder.log("create", field="title", new=ticket.title)
     for name in HISTORY_FIELDS:
         value = getattr(ticket, name)
