@@ -39,8 +39,11 @@ def lock_ticket(
             raise PermissionDenied(f"ticket {locked.number} is locked by {locked.owner}")
         if locked.is_locked and not held_by_other:
             return locked
-        action = "lock_taken_over" if held_by_other else "lock"
-        recorder.set("is_locked", True, action=action)
+        if held_by_other:
+            previous = locked.owner.email if locked.owner else ""
+            recorder.log("lock_taken_over", field="is_locked", old=previous, new=actor.email)
+        else:
+            recorder.set("is_locked", True, action="lock")
         recorder.touch("locked_at", recorder.at)
         recorder.set("owner", actor)
         return recorder.save()
