@@ -52,13 +52,20 @@ def test_first_agent_reply_opens_ticket_and_records_first_response(
     assert ticket.first_response_at == article.created_at
     assert ticket.last_agent_contact_at == article.created_at
     assert ticket.version == 2
-    assert list(ticket.history.order_by("id").values_list("action", "field", "old_value", "new_value"))[-2:] == [
+    assert list(
+        ticket.history.order_by("id").values_list("action", "field", "old_value", "new_value")
+    )[-2:] == [
         ("update", "state", "new", "open"),
         ("article", "article", "", f"{article.pk} (email, public)"),
     ]
     assert events == [
         TicketChanged(
-            ticket_id=ticket.pk, actor_id=d.agent.pk, channel="web", field="state", old="new", new="open"
+            ticket_id=ticket.pk,
+            actor_id=d.agent.pk,
+            channel="web",
+            field="state",
+            old="new",
+            new="open",
         ),
         ArticleAdded(
             ticket_id=ticket.pk,
@@ -90,7 +97,9 @@ def test_customer_follow_up_reopens_pending_ticket(directory: Directory) -> None
 
     from relaydesk.core.time import now
 
-    set_pending(actor=d.agent, via=Channel.WEB, ticket=ticket, pending_until=now() + dt.timedelta(days=2))
+    set_pending(
+        actor=d.agent, via=Channel.WEB, ticket=ticket, pending_until=now() + dt.timedelta(days=2)
+    )
 
     add_article(actor=d.alice, via=Channel.PORTAL, ticket=ticket, article=FOLLOW_UP)
 

@@ -40,7 +40,9 @@ def test_stale_version_is_refused_with_the_current_one(directory: Directory) -> 
     )
 
 
-def test_failure_half_way_leaves_no_trace(directory: Directory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_half_way_leaves_no_trace(
+    directory: Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A failure after the rows were written (here: the search index) rolls all back."""
     ticket = make_ticket(customer=directory.alice, queue=directory.support)
     before = snapshot(ticket)
@@ -68,4 +70,8 @@ def test_failure_half_way_leaves_no_trace(directory: Directory, monkeypatch: pyt
         )
 
     assert snapshot(ticket) == before
-    assert counts == (Ticket.objects.count(), Article.objects.count(), TicketHistory.objects.count())
+    assert counts == (
+        Ticket.objects.count(),
+        Article.objects.count(),
+        TicketHistory.objects.count(),
+    )

@@ -63,7 +63,9 @@ def test_create_writes_ticket_article_history_and_event(
     assert article.subject == "VPN drops every hour"
     attachment = article.attachments.get()
     assert (attachment.filename, attachment.size) == ("error.pdf", 10)
-    rows = list(TicketHistory.objects.filter(ticket=ticket).values_list("action", "field", "new_value"))
+    rows = list(
+        TicketHistory.objects.filter(ticket=ticket).values_list("action", "field", "new_value")
+    )
     assert rows == [
         ("create", "title", "VPN drops every hour"),
         ("create", "queue", "Support"),
@@ -74,7 +76,9 @@ def test_create_writes_ticket_article_history_and_event(
     ]
     assert all(row.channel == "portal" and row.actor == d.alice for row in ticket.history.all())
     assert events == [
-        TicketCreated(ticket_id=ticket.pk, actor_id=d.alice.pk, channel="portal", article_id=article.pk)
+        TicketCreated(
+            ticket_id=ticket.pk, actor_id=d.alice.pk, channel="portal", article_id=article.pk
+        )
     ]
 
 

@@ -29,7 +29,10 @@ def test_priority_and_type_changes_are_recorded(directory: Directory) -> None:
     ticket = make_ticket(customer=directory.alice, queue=directory.support)
 
     change_priority(
-        actor=directory.agent, via=Channel.WEB, ticket=ticket, priority=Priority.objects.get(level=5)
+        actor=directory.agent,
+        via=Channel.WEB,
+        ticket=ticket,
+        priority=Priority.objects.get(level=5),
     )
     change_type(
         actor=directory.agent,
@@ -55,7 +58,9 @@ def test_owner_and_responsible_must_work_the_queue(directory: Directory) -> None
     ticket = make_ticket(customer=directory.alice, queue=directory.support)
 
     set_owner(actor=directory.agent, via=Channel.WEB, ticket=ticket, owner="agent@example.com")
-    set_responsible(actor=directory.agent, via=Channel.WEB, ticket=ticket, responsible=directory.agent)
+    set_responsible(
+        actor=directory.agent, via=Channel.WEB, ticket=ticket, responsible=directory.agent
+    )
     assert last_row(ticket, "owner") == ("", "agent@example.com")
     assert last_row(ticket, "responsible") == ("", "agent@example.com")
 

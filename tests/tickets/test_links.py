@@ -16,7 +16,9 @@ def test_link_writes_history_on_both_tickets(directory: Directory) -> None:
     a = make_ticket(customer=directory.alice, queue=directory.support, title="A")
     b = make_ticket(customer=directory.alice, queue=directory.support, title="B")
 
-    link_tickets(actor=directory.agent, via=Channel.WEB, source=a, target=b, kind=LinkKind.CAUSED_BY)
+    link_tickets(
+        actor=directory.agent, via=Channel.WEB, source=a, target=b, kind=LinkKind.CAUSED_BY
+    )
 
     assert TicketLink.objects.get().kind == "caused_by"
     assert a.history.get(action="link").new_value == f"caused_by {b.number}"
@@ -39,7 +41,9 @@ def test_bad_links_are_refused(directory: Directory) -> None:
     with pytest.raises(ValidationFailed):
         link_tickets(actor=directory.agent, via=Channel.WEB, source=a, target=b, kind="likes")
     with pytest.raises(NotFound):
-        link_tickets(actor=directory.agent, via=Channel.WEB, source=a, target=hidden, kind="relates_to")
+        link_tickets(
+            actor=directory.agent, via=Channel.WEB, source=a, target=hidden, kind="relates_to"
+        )
     link_tickets(actor=directory.agent, via=Channel.WEB, source=a, target=b, kind="parent_of")
     link_tickets(actor=directory.agent, via=Channel.WEB, source=b, target=c, kind="parent_of")
     with pytest.raises(InvalidOperation):

@@ -24,7 +24,9 @@ def test_lock_makes_the_agent_owner(directory: Directory) -> None:
     ticket.refresh_from_db()
     assert (ticket.is_locked, ticket.owner) == (True, directory.agent)
     assert ticket.locked_at is not None
-    assert list(ticket.history.filter(action__in=["lock", "update"]).values_list("field", "new_value")) == [
+    assert list(
+        ticket.history.filter(action__in=["lock", "update"]).values_list("field", "new_value")
+    ) == [
         ("is_locked", "yes"),
         ("owner", "agent@example.com"),
     ]

@@ -39,7 +39,9 @@ def test_customer_shares_with_colleague_but_not_outside_organisation(directory: 
     assert not visible_tickets(directory.bob).filter(pk=ticket.pk).exists()
 
 
-def test_agent_shares_across_organisations_and_colleague_cannot_manage(directory: Directory) -> None:
+def test_agent_shares_across_organisations_and_colleague_cannot_manage(
+    directory: Directory,
+) -> None:
     ticket = make_ticket(customer=directory.alice, queue=directory.support)
     share_ticket(actor=directory.agent, via=Channel.WEB, ticket=ticket, user=directory.carol)
     assert visible_tickets(directory.carol).filter(pk=ticket.pk).exists()
@@ -48,5 +50,7 @@ def test_agent_shares_across_organisations_and_colleague_cannot_manage(directory
     with pytest.raises(PermissionDenied):
         set_private(actor=directory.bob, via=Channel.PORTAL, ticket=ticket, is_private=True)
     with pytest.raises(ValidationFailed):
-        share_ticket(actor=directory.agent, via=Channel.WEB, ticket=ticket, user=directory.specialist)
+        share_ticket(
+            actor=directory.agent, via=Channel.WEB, ticket=ticket, user=directory.specialist
+        )
     assert snapshot(ticket) == before

@@ -149,7 +149,9 @@ def test_parent_cannot_close_while_child_is_open_unless_queue_allows(directory: 
     d = directory
     parent = make_ticket(customer=d.alice, queue=d.support, title="Office move")
     child = make_ticket(customer=d.alice, queue=d.support, title="Move printers")
-    link_tickets(actor=d.agent, via=Channel.WEB, source=parent, target=child, kind=LinkKind.PARENT_OF)
+    link_tickets(
+        actor=d.agent, via=Channel.WEB, source=parent, target=child, kind=LinkKind.PARENT_OF
+    )
     before = snapshot(parent)
 
     with pytest.raises(InvalidOperation) as raised:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -63,6 +61,3 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
 class AgentGroupAdmin(admin.ModelAdmin[AgentGroup]):
     list_display = ("name", "description")
     search_fields = ("name",)
-
-
-

@@ -58,9 +58,7 @@ class UserManager(BaseUserManager["User"]):
         # Sign-in and lookups by address ignore case, like the unique constraint.
         return self.get(email__iexact=username)
 
-    def create_user(
-        self, email: str, password: str | None = None, **extra: Any
-    ) -> User:
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("email is required")
         user = self.model(email=self.normalize_email(email).strip(), **extra)
@@ -107,7 +105,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferences = models.JSONField(_("preferences"), default=dict, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

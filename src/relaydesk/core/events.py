@@ -47,7 +47,7 @@ def unsubscribe(event_type: type[Event], handler: Handler) -> None:
 def dispatch(event: Event) -> None:
     """Call every handler of the event's class and its bases, isolating failures."""
     for event_type in type(event).__mro__:
-        for handler in _handlers.get(event_type, ()):  # type: ignore[call-overload]
+        for handler in _handlers.get(event_type, ()):
             try:
                 handler(event)
             except Exception:

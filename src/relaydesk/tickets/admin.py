@@ -26,7 +26,14 @@ class QueueAccessInline(admin.TabularInline[QueueAccess, Queue]):
 
 @admin.register(Queue)
 class QueueAdmin(admin.ModelAdmin[Queue]):
-    list_display = ("name", "email_address", "group", "default_priority", "reopen_policy", "is_active")
+    list_display = (
+        "name",
+        "email_address",
+        "group",
+        "default_priority",
+        "reopen_policy",
+        "is_active",
+    )
     list_filter = ("is_active", "group")
     list_select_related = ("group", "default_priority")
     search_fields = ("name", "email_address")
@@ -64,7 +71,16 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ("number", "title", "queue", "state", "priority", "customer", "owner", "updated_at")
+    list_display = (
+        "number",
+        "title",
+        "queue",
+        "state",
+        "priority",
+        "customer",
+        "owner",
+        "updated_at",
+    )
     list_filter = ("queue", "state__category", "priority")
     list_select_related = ("queue", "state", "priority", "customer", "owner")
     search_fields = ("=number", "title")

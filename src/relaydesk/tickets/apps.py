@@ -5,7 +5,3 @@ class TicketsConfig(AppConfig):
     name = "relaydesk.tickets"
     label = "tickets"
     verbose_name = "Tickets"
-
-    def ready(self) -> None:
-        # Event handlers register themselves on import.
-        from relaydesk.tickets import handlers  # noqa: F401

@@ -83,7 +83,9 @@ def _ranked_ids_sql(terms: list[str], *, internal: bool) -> tuple[str, list[str]
     """SQL selecting (ticket_id, rank) of documents that match every term."""
     if connection.vendor == "postgresql":
         match, rank, params = _postgres_match(terms, internal=internal)
-        sql = f"SELECT d.ticket_id, {rank} AS rank FROM tickets_ticketsearchdocument d WHERE {match}"  # noqa: S608,E501
+        sql = (
+            f"SELECT d.ticket_id, {rank} AS rank FROM tickets_ticketsearchdocument d WHERE {match}"  # noqa: S608,E501
+        )
         return sql, params + params
     columns = "{head body internal}" if internal else "{head body}"
     fts_query = f"{columns} : " + " ".join(f'"{term}"*' for term in terms)
@@ -120,6 +122,8 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> QuerySet[Ticke
         *(When(pk=pk, then=Value(index)) for index, pk in enumerate(best)),
         output_field=IntegerField(),
     )
-    return Ticket.objects.filter(pk__in=best).annotate(search_position=position).order_by(
-        "search_position"
+    return (
+        Ticket.objects.filter(pk__in=best)
+        .annotate(search_position=position)
+        .order_by("search_position")
     )

@@ -58,5 +58,6 @@ __all__ = [
     "share_ticket",
     "split_ticket",
     "unlink_tickets",
+    "unlock_ticket",
     "unshare_ticket",
 ]

@@ -11,8 +11,13 @@ from relaydesk.core.errors import InvalidOperation, PermissionDenied, Validation
 from relaydesk.core.filenames import safe_filename
 from relaydesk.core.storage import store_blob
 from relaydesk.tickets import permissions
-from relaydesk.tickets.actions.base import Actor, Recorder, check_text, ensure_version
-from relaydesk.tickets.actions.base import lock_ticket_row
+from relaydesk.tickets.actions.base import (
+    Actor,
+    Recorder,
+    check_text,
+    ensure_version,
+    lock_ticket_row,
+)
 from relaydesk.tickets.actions.states import default_state
 from relaydesk.tickets.events import ArticleAdded
 from relaydesk.tickets.models import (
@@ -204,7 +209,9 @@ def apply_follow_up(recorder: Recorder, sender_kind: str) -> None:
     category = ticket.state.category
     if sender_kind == SenderKind.CUSTOMER and category in REOPENED_BY_FOLLOW_UP:
         if category == StateCategory.CLOSED and ticket.queue.reopen_policy != ReopenPolicy.REOPEN:
-            raise TicketClosed(f"ticket {ticket.number} is closed and its queue takes no follow-ups")
+            raise TicketClosed(
+                f"ticket {ticket.number} is closed and its queue takes no follow-ups"
+            )
         recorder.set("state", default_state(StateCategory.OPEN))
         recorder.set("pending_until", None)
         recorder.touch("closed_at", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from relaydesk.accounts.models import User
@@ -25,7 +26,7 @@ def resolve(model: type[M], value: M | int | str | None, *, field: str) -> M | N
         return value
     try:
         return model._default_manager.get(pk=value)
-    except (model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise ValidationFailed({field: f"unknown {field} {value!r}"}) from None
 
 
@@ -53,7 +54,9 @@ def check_text(field: str, value: str, *, max_length: int, required: bool = Fals
     if required and not value.strip():
         raise ValidationFailed({field: "must not be empty"})
     if len(value) > max_length:
-        raise ValidationFailed({field: f"is {len(value)} characters long; the limit is {max_length}"})
+        raise ValidationFailed(
+            {field: f"is {len(value)} characters long; the limit is {max_length}"}
+        )
     return value
 
 

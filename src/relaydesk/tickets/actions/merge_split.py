@@ -56,7 +56,7 @@ def merge_tickets(
         people = set(source_row.participants.values_list("pk", flat=True))
         if source_row.customer_id is not None:
             people.add(source_row.customer_id)
-        people.discard(target_row.customer_id)  # type: ignore[arg-type]
+        people.discard(target_row.customer_id)
         target_row.participants.add(*people)
 
         source_recorder = Recorder(source_row, actor, via)
@@ -145,7 +145,9 @@ def split_ticket(
 
         TicketLink.objects.create(source=origin, target=new_ticket, kind=LinkKind.RELATES_TO)
         origin_recorder = Recorder(origin, actor, via)
-        origin_recorder.log("split", field="article", new=f"{source_article.pk} → {new_ticket.number}")
+        origin_recorder.log(
+            "split", field="article", new=f"{source_article.pk} → {new_ticket.number}"
+        )
         origin_recorder.emit(
             TicketSplit(
                 ticket_id=origin.pk,

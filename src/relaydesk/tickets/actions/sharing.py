@@ -48,9 +48,13 @@ def _change_participant(
         ensure_version(locked, expected_version)
         if add and not person.is_customer:
             raise ValidationFailed({"user": "tickets are shared with customers; agents use queues"})
-        if add and actor is not None and actor.is_customer:
-            if person.organisation_id is None or person.organisation_id != actor.organisation_id:
-                raise ValidationFailed({"user": "you can share only with your organisation"})
+        same_organisation = (
+            actor is not None
+            and person.organisation_id is not None
+            and person.organisation_id == actor.organisation_id
+        )
+        if add and actor is not None and actor.is_customer and not same_organisation:
+            raise ValidationFailed({"user": "you can share only with your organisation"})
         is_participant = locked.participants.filter(pk=person.pk).exists()
         if is_participant == add:
             return locked

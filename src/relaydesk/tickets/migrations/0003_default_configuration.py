@@ -25,14 +25,20 @@ def create(apps, schema_editor):
             name=name, defaults={"category": category, "position": position}
         )
     for name, level in PRIORITIES:
-        Priority.objects.get_or_create(level=level, defaults={"name": name, "is_default": level == 3})
+        Priority.objects.get_or_create(
+            level=level, defaults={"name": name, "is_default": level == 3}
+        )
     for name in TYPES:
         TicketType.objects.get_or_create(name=name)
 
 
 def remove(apps, schema_editor):
-    apps.get_model("tickets", "TicketState").objects.filter(name__in=[s[0] for s in STATES]).delete()
-    apps.get_model("tickets", "Priority").objects.filter(name__in=[p[0] for p in PRIORITIES]).delete()
+    apps.get_model("tickets", "TicketState").objects.filter(
+        name__in=[s[0] for s in STATES]
+    ).delete()
+    apps.get_model("tickets", "Priority").objects.filter(
+        name__in=[p[0] for p in PRIORITIES]
+    ).delete()
     apps.get_model("tickets", "TicketType").objects.filter(name__in=TYPES).delete()
 
 

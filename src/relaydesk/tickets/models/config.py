@@ -61,7 +61,9 @@ class TicketState(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
     category = models.CharField(_("category"), max_length=24, choices=StateCategory.choices)
     position = models.PositiveSmallIntegerField(
-        _("position"), default=0, help_text=_("The first active state of a category is its default.")
+        _("position"),
+        default=0,
+        help_text=_("The first active state of a category is its default."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -110,7 +112,11 @@ class Queue(models.Model):
         help_text=_("The group that works this queue; its members have write access."),
     )
     default_priority = models.ForeignKey(
-        Priority, verbose_name=_("default priority"), on_delete=models.PROTECT, null=True, blank=True
+        Priority,
+        verbose_name=_("default priority"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     reopen_policy = models.CharField(
         _("follow-up on a closed ticket"),
@@ -143,7 +149,9 @@ class QueueAccess(models.Model):
         verbose_name = _("queue access")
         verbose_name_plural = _("queue access")
         constraints = [
-            models.UniqueConstraint(fields=["queue", "group"], name="queueaccess_queue_group_unique")
+            models.UniqueConstraint(
+                fields=["queue", "group"], name="queueaccess_queue_group_unique"
+            )
         ]
 
     def __str__(self) -> str:

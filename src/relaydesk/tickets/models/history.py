@@ -43,4 +43,5 @@ class TicketHistory(models.Model):
         indexes = [models.Index(fields=["ticket", "at"], name="history_ticket_at_idx")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.field}: {self.old_value} → {self.new_value}"
+        change = f"{self.old_value} → {self.new_value}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.field}: {change}"

@@ -37,7 +37,11 @@ class Ticket(models.Model):
         related_name="customer_tickets",
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -82,7 +86,9 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
-            models.Index(fields=["queue", "state", "-updated_at"], name="ticket_queue_state_upd_idx"),
+            models.Index(
+                fields=["queue", "state", "-updated_at"], name="ticket_queue_state_upd_idx"
+            ),
             models.Index(fields=["customer", "-updated_at"], name="ticket_customer_idx"),
             models.Index(fields=["organisation", "-updated_at"], name="ticket_org_idx"),
             models.Index(fields=["owner", "-updated_at"], name="ticket_owner_idx"),
@@ -114,9 +120,7 @@ class TicketLink(models.Model):
         verbose_name = _("ticket link")
         verbose_name_plural = _("ticket links")
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "target", "kind"], name="ticketlink_unique"
-            ),
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="ticketlink_unique"),
             models.CheckConstraint(
                 condition=~models.Q(source=models.F("target")), name="ticketlink_not_self"
             ),

@@ -1,1 +1,0 @@
-"""Subscribers to ticket events. Each only enqueues work; tasks re-read their data."""
