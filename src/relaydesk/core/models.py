@@ -30,3 +30,13 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.last_seen_at:%Y-%m-%d %H:%M:%S})"
+
+
+class PeriodicJob(models.Model):
+    """When a periodic job was last started; the row makes one worker win per interval."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
