@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db.models import Q
 
@@ -19,6 +20,7 @@ from relaydesk.core.models import PeriodicJob
 from relaydesk.core.time import now
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,10 @@ class Job:
 _jobs: dict[str, Job] = {}
 
 
-def every(interval: dt.timedelta, *, name: str) -> Any:
+def every(interval: dt.timedelta, *, name: str) -> Callable[[T], T]:
     """Decorator for a task: enqueue it once per `interval` across all workers."""
 
-    def register(task: Any) -> Any:
+    def register(task: T) -> T:
         _jobs[name] = Job(name=name, every=interval, task=task)
         return task
 
