@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
 import os
 import signal
 import socket
@@ -205,7 +204,21 @@ def start_children(host: str, port: int) -> dict[str, subprocess.Popen[bytes]]:
     }
 
 
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail before migrating, with a plain message, rather than in gunicorn's retries."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        # As gunicorn does, so that connections in TIME_WAIT do not count as "in use".
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            message = f"cannot listen on {gunicorn_bind(host, port)}: {exc.strerror}"
+            raise CommandFailed(message) from exc
+
+
 def cmd_up(options: argparse.Namespace) -> int:
+    ensure_port_free(options.host, options.port)
     url = url_for(options.host, options.port)
     # Links in mail point here unless the operator chose another address.
     os.environ.setdefault("RELAYDESK_BASE_URL", url)
@@ -304,14 +317,13 @@ def cmd_migrate(options: argparse.Namespace) -> int:
 
 
 def load_demo(password: str | None) -> None:
-    # Looked up at run time: the demo module is optional in a build.
+    from relaydesk.demo import DemoDataConflict
+    from relaydesk.demo import load_demo as load
+
     try:
-        demo = importlib.import_module("relaydesk.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name != "relaydesk.demo":
-            raise
-        raise CommandFailed("demo data is not available in this version") from exc
-    demo.load_demo(password)
+        load(password)
+    except DemoDataConflict as exc:
+        raise CommandFailed(f"cannot load the demo data: {exc}") from exc
 
 
 def cmd_demo(options: argparse.Namespace) -> int:
@@ -449,6 +461,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandFailed as exc:
         print(f"relaydesk: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        # Ctrl-C before `up` supervises anything (say, during migrate).
+        print("relaydesk: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
     except Exception as exc:
         if not is_database_unavailable(exc):
             raise

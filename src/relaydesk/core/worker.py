@@ -14,6 +14,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils.crypto import get_random_string
 from django_tasks_db.backend import DatabaseBackend
@@ -139,6 +140,16 @@ def ensure_database_backend(backend_name: str = DEFAULT_TASK_BACKEND_ALIAS) -> N
         )
 
 
+def ensure_heartbeat_fits(interval: float) -> None:
+    """A worker that beats less often than /healthz expects would look dead between beats."""
+    stale_after = settings.RELAYDESK_WORKER_STALE_SECONDS
+    if not 0 < interval < stale_after:
+        raise WorkerSetupError(
+            f"the heartbeat interval ({interval:g} s) must be above 0 and below "
+            f"RELAYDESK_WORKER_STALE_SECONDS ({stale_after} s)"
+        )
+
+
 def run_worker(
     *,
     interval: float = 1.0,
@@ -152,6 +163,9 @@ def run_worker(
     The first signal lets a running task finish; a second one ends it.
     """
     ensure_database_backend()
+    if heartbeat_interval is None:
+        heartbeat_interval = HEARTBEAT_SECONDS
+    ensure_heartbeat_fits(heartbeat_interval)
     worker = HeartbeatWorker(
         queue_names=queues.split(","),
         interval=interval,
@@ -163,7 +177,7 @@ def run_worker(
         max_tasks=None,
         worker_id=worker_id or default_worker_id(),
         excluded_queue_names=[],
-        heartbeat_interval=heartbeat_interval or HEARTBEAT_SECONDS,
+        heartbeat_interval=heartbeat_interval,
     )
     worker.configure_signals()
     try:
