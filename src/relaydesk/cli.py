@@ -453,8 +453,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Their arguments are Django's; argparse would take `-v0` or `--database x`
+# for options of its own, so these skip it (their --help is Django's).
+PASS_THROUGH: dict[str, Handler] = {"migrate": cmd_migrate, "manage": cmd_manage}
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in PASS_THROUGH:
+        return argparse.Namespace(handler=PASS_THROUGH[args[0]], args=args[1:])
+    return build_parser().parse_args(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    options = parse(argv)
     handler: Handler = options.handler
     try:
         return handler(options)
@@ -466,17 +478,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("relaydesk: interrupted", file=sys.stderr)
         return 128 + signal.SIGINT
     except Exception as exc:
-        if not is_database_unavailable(exc):
+        explanation = explain_database_error(exc)
+        if explanation is None:
             raise
-        print(f"relaydesk: the database is unavailable: {first_line(exc)}", file=sys.stderr)
+        print(f"relaydesk: {explanation}", file=sys.stderr)
         return EXIT_FAILURE
 
 
-def is_database_unavailable(exc: Exception) -> bool:
-    # Imported late: Django may not be set up, and then this is not it.
-    from django.db import InterfaceError, OperationalError
+POSTGRES_UNDEFINED_TABLE = "42P01"
 
-    return isinstance(exc, OperationalError | InterfaceError)
+
+def explain_database_error(exc: Exception) -> str | None:
+    """One line for the database errors an operator fixes, None for anything else."""
+    # Importing django.db needs no settings, so this works before setup too.
+    from django.db import InterfaceError, OperationalError, ProgrammingError
+
+    text = first_line(exc)
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    if isinstance(exc, OperationalError | ProgrammingError) and (
+        "no such table" in text or sqlstate == POSTGRES_UNDEFINED_TABLE
+    ):
+        return f"the database is not set up ({text}): run `relaydesk migrate`"
+    if isinstance(exc, OperationalError | InterfaceError):
+        return f"the database is unavailable: {text}"
+    return None
 
 
 if __name__ == "__main__":

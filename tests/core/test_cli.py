@@ -249,6 +249,40 @@ def test_up_refuses_a_port_in_use_before_touching_the_database(tmp_path: Path) -
     assert not (tmp_path / "relaydesk.sqlite3").exists()
 
 
+def heartbeat_rows(database: Path) -> list[tuple[str, int]]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT worker_id, pid FROM core_workerheartbeat").fetchall()
+
+
+@pytest.mark.slow
+def test_worker_beats_while_it_runs_and_leaves_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = embedded_environment(tmp_path)
+    database = tmp_path / "relaydesk.sqlite3"
+    migrated = run_relaydesk("migrate", "-v0", env=env)
+    assert (migrated.returncode, migrated.stdout) == (0, ""), migrated.stderr
+    log = tmp_path / "worker.log"
+    with log.open("wb") as output:
+        worker = subprocess.Popen(
+            [*relaydesk_command(), "worker", "--worker-id", "w1", "--heartbeat-interval", "0.2"],
+            env=env,
+            stdout=output,
+            stderr=output,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while heartbeat_rows(database) != [("w1", worker.pid)]:
+            assert worker.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "no heartbeat within 60 s"
+            time.sleep(0.2)
+
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=STOP_TIMEOUT_SECONDS) == 0, log.read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert heartbeat_rows(database) == []
+
+
 # --- expected failures: one line, no traceback ---------------------------------------------
 
 
@@ -273,6 +307,17 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
     assert result.stderr.startswith("relaydesk: cannot reach the database (postgresql relaydesk")
     assert result.stderr.count("\n") == 1
     assert "s3cret" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_database_without_tables_asks_for_migrate(tmp_path: Path) -> None:
+    result = run_relaydesk("worker", env=embedded_environment(tmp_path))
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "relaydesk: the database is not set up (no such table: core_workerheartbeat):"
+        " run `relaydesk migrate`\n"
+    )
 
 
 @pytest.mark.slow
