@@ -20,7 +20,7 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     domain = models.CharField(_("email domain"), max_length=255, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(_("created at"), default=now)
 
     class Meta:
         ordering = ["name"]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "relaydesk.core"
     label = "core"
-    verbose_name = "Relaydesk core"
+    verbose_name = _("Relaydesk core")

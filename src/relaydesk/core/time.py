@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def now() -> dt.datetime:
@@ -17,5 +18,5 @@ def ensure_aware(value: dt.datetime, *, field: str) -> dt.datetime:
     from relaydesk.core.errors import ValidationFailed
 
     if timezone.is_naive(value):
-        raise ValidationFailed({field: "needs a time zone"})
+        raise ValidationFailed({field: _("needs a time zone")})
     return value.astimezone(dt.UTC)

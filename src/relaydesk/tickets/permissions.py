@@ -8,6 +8,7 @@ channel before it knows a sender), which may do everything.
 from __future__ import annotations
 
 from django.db.models import Max, Q
+from django.utils.translation import gettext as _
 
 from relaydesk.accounts.models import User
 from relaydesk.core.errors import NotFound, PermissionDenied
@@ -40,7 +41,7 @@ def can_read(actor: Actor, ticket: Ticket) -> bool:
 def ensure_can_read(actor: Actor, ticket: Ticket) -> None:
     """Invisible tickets are reported exactly like missing ones."""
     if not can_read(actor, ticket):
-        raise NotFound("no such ticket")
+        raise NotFound(_("no such ticket"))
 
 
 def ensure_can_write(actor: Actor, ticket: Ticket) -> None:
@@ -49,7 +50,7 @@ def ensure_can_write(actor: Actor, ticket: Ticket) -> None:
         return
     ensure_can_read(actor, ticket)
     if not actor.is_agent or queue_level(actor, ticket.queue) < AccessLevel.WRITE:
-        raise PermissionDenied("you may read this ticket but not change it")
+        raise PermissionDenied(_("you may read this ticket but not change it"))
 
 
 def ensure_can_act_as_customer(actor: Actor, ticket: Ticket) -> None:
@@ -66,7 +67,9 @@ def ensure_can_create_in(actor: Actor, queue: Queue) -> None:
     if actor is None or actor.is_customer:
         return
     if queue_level(actor, queue) < AccessLevel.WRITE:
-        raise PermissionDenied(f"you may not create tickets in queue {queue.name}")
+        raise PermissionDenied(
+            _("you may not create tickets in queue %(queue)s") % {"queue": queue.name}
+        )
 
 
 def ensure_may_own(user: User, queue: Queue, *, field: str) -> None:
@@ -74,7 +77,12 @@ def ensure_may_own(user: User, queue: Queue, *, field: str) -> None:
     from relaydesk.core.errors import ValidationFailed
 
     if queue_level(user, queue) < AccessLevel.WRITE:
-        raise ValidationFailed({field: f"{user.email} may not work queue {queue.name}"})
+        raise ValidationFailed(
+            {
+                field: _("%(email)s may not work queue %(queue)s")
+                % {"email": user.email, "queue": queue.name}
+            }
+        )
 
 
 def writable_queue_filter(user: User) -> Q:

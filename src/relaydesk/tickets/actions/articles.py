@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from relaydesk.core.errors import InvalidOperation, PermissionDenied, ValidationFailed
 from relaydesk.core.filenames import safe_filename
@@ -90,15 +92,17 @@ def sender_kind_of(actor: Actor, article: NewArticle) -> str:
 def validate_article(article: NewArticle, sender_kind: str) -> None:
     errors: dict[str, str] = {}
     if article.channel not in ArticleChannel.values:
-        errors["channel"] = f"unknown channel {article.channel!r}"
+        errors["channel"] = _("unknown channel %(value)s") % {"value": repr(article.channel)}
     if article.visibility not in Visibility.values:
-        errors["visibility"] = f"unknown visibility {article.visibility!r}"
+        errors["visibility"] = _("unknown visibility %(value)s") % {
+            "value": repr(article.visibility)
+        }
     if sender_kind not in SenderKind.values:
-        errors["sender_kind"] = f"unknown sender kind {sender_kind!r}"
+        errors["sender_kind"] = _("unknown sender kind %(value)s") % {"value": repr(sender_kind)}
     if sender_kind == SenderKind.CUSTOMER and article.visibility == Visibility.INTERNAL:
-        errors["visibility"] = "customers cannot write internal articles"
+        errors["visibility"] = _("customers cannot write internal articles")
     if not article.body_text.strip() and not article.body_html.strip() and not article.attachments:
-        errors["body_text"] = "must not be empty"
+        errors["body_text"] = _("must not be empty")
     if errors:
         raise ValidationFailed(errors)
     check_text("body_text", article.body_text, max_length=MAX_BODY_LENGTH)
@@ -165,7 +169,8 @@ def insert_article(
             recorder.touch("last_agent_contact_at", recorder.at)
             if ticket.first_response_at is None:
                 recorder.touch("first_response_at", recorder.at)
-    detail = f"{row.get_channel_display()}, {row.get_visibility_display()}"
+    with translation.override(None):  # history is data: the labels in English, always
+        detail = f"{row.get_channel_display()}, {row.get_visibility_display()}"
     recorder.log("article", field="article", new=f"{row.pk} ({detail})")
     recorder.emit(
         ArticleAdded(
@@ -182,11 +187,13 @@ def insert_article(
 
 def follow_merges(ticket: Ticket) -> Ticket:
     """A merged ticket's thread continues in the ticket it was merged into."""
-    for _ in range(MAX_MERGE_HOPS):
+    for _hop in range(MAX_MERGE_HOPS):
         if ticket.merged_into_id is None:
             return ticket
         ticket = lock_ticket_row(ticket.merged_into_id)
-    raise InvalidOperation(f"ticket {ticket.number} is merged in a chain too long to follow")
+    raise InvalidOperation(
+        _("ticket %(number)s is merged in a chain too long to follow") % {"number": ticket.number}
+    )
 
 
 def ensure_may_add(actor: Actor, ticket: Ticket, sender_kind: str, visibility: str) -> None:
@@ -199,7 +206,8 @@ def ensure_may_add(actor: Actor, ticket: Ticket, sender_kind: str, visibility: s
     locked_by_other = ticket.is_locked and ticket.owner_id != actor.pk
     if visibility == Visibility.PUBLIC and sender_kind == SenderKind.AGENT and locked_by_other:
         raise PermissionDenied(
-            f"ticket {ticket.number} is locked by {ticket.owner}; only the owner may reply"
+            _("ticket %(number)s is locked by %(owner)s; only the owner may reply")
+            % {"number": ticket.number, "owner": ticket.owner}
         )
 
 
@@ -210,7 +218,8 @@ def apply_follow_up(recorder: Recorder, sender_kind: str) -> None:
     if sender_kind == SenderKind.CUSTOMER and category in REOPENED_BY_FOLLOW_UP:
         if category == StateCategory.CLOSED and ticket.queue.reopen_policy != ReopenPolicy.REOPEN:
             raise TicketClosed(
-                f"ticket {ticket.number} is closed and its queue takes no follow-ups"
+                _("ticket %(number)s is closed and its queue takes no follow-ups")
+                % {"number": ticket.number}
             )
         recorder.set("state", default_state(StateCategory.OPEN))
         recorder.set("pending_until", None)

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from relaydesk.accounts.models import User
 from relaydesk.core.errors import Conflict, ValidationFailed
@@ -19,6 +21,28 @@ from relaydesk.tickets.models import Channel, Ticket, TicketHistory
 Actor = User | None
 M = TypeVar("M", bound=models.Model)
 
+# "unknown <field> <value>", one sentence per field so that translations can
+# inflect the noun; marked here, translated when the error is raised.
+UNKNOWN_VALUE = {
+    "queue": gettext_noop("unknown queue %(value)s"),
+    "state": gettext_noop("unknown state %(value)s"),
+    "priority": gettext_noop("unknown priority %(value)s"),
+    "type": gettext_noop("unknown type %(value)s"),
+    "article": gettext_noop("unknown article %(value)s"),
+    "customer": gettext_noop("unknown customer %(value)s"),
+    "owner": gettext_noop("unknown owner %(value)s"),
+    "responsible": gettext_noop("unknown responsible %(value)s"),
+    "user": gettext_noop("unknown user %(value)s"),
+}
+
+
+def unknown_value(field: str, value: object) -> str:
+    """The message for a reference that names nothing: `unknown queue 'Nope'`."""
+    template = UNKNOWN_VALUE.get(field)
+    if template is None:
+        return _("unknown %(field)s %(value)s") % {"field": field, "value": repr(value)}
+    return _(template) % {"value": repr(value)}
+
 
 def resolve(model: type[M], value: M | int | str | None, *, field: str) -> M | None:
     """Accept an instance or a primary key; an unknown key is a validation error."""
@@ -27,13 +51,13 @@ def resolve(model: type[M], value: M | int | str | None, *, field: str) -> M | N
     try:
         return model._default_manager.get(pk=value)
     except (ObjectDoesNotExist, ValueError, TypeError):
-        raise ValidationFailed({field: f"unknown {field} {value!r}"}) from None
+        raise ValidationFailed({field: unknown_value(field, value)}) from None
 
 
 def require(model: type[M], value: M | int | str | None, *, field: str) -> M:
     resolved = resolve(model, value, field=field)
     if resolved is None:
-        raise ValidationFailed({field: "is required"})
+        raise ValidationFailed({field: _("is required")})
     return resolved
 
 
@@ -42,21 +66,24 @@ def resolve_user(value: User | int | str | None, *, field: str) -> User | None:
     if isinstance(value, str) and "@" in value:
         found = User.objects.filter(email__iexact=value.strip(), is_active=True).first()
         if found is None:
-            raise ValidationFailed({field: f"unknown user {value!r}"})
+            raise ValidationFailed({field: unknown_value("user", value)})
         return found
     user = resolve(User, value, field=field)
     if user is not None and not user.is_active:
-        raise ValidationFailed({field: f"user {user.email} is not active"})
+        raise ValidationFailed({field: _("user %(email)s is not active") % {"email": user.email}})
     return user
 
 
 def check_text(field: str, value: str, *, max_length: int, required: bool = False) -> str:
     if required and not value.strip():
-        raise ValidationFailed({field: "must not be empty"})
+        raise ValidationFailed({field: _("must not be empty")})
     if len(value) > max_length:
-        raise ValidationFailed(
-            {field: f"is {len(value)} characters long; the limit is {max_length}"}
-        )
+        message = ngettext(
+            "is %(length)d character long; the limit is %(limit)d",
+            "is %(length)d characters long; the limit is %(limit)d",
+            len(value),
+        ) % {"length": len(value), "limit": max_length}
+        raise ValidationFailed({field: message})
     return value
 
 
@@ -73,11 +100,11 @@ def lock_ticket_row(ticket: Ticket | int) -> Ticket:
 def ensure_version(ticket: Ticket, expected_version: int | None) -> None:
     """Refuse a change computed from an older version of the ticket."""
     if expected_version is not None and expected_version != ticket.version:
-        raise Conflict(
-            f"ticket {ticket.number} was changed meanwhile (version {ticket.version}, "
-            f"you had {expected_version}); reload and try again",
-            current_version=ticket.version,
-        )
+        message = _(
+            "ticket %(number)s was changed meanwhile (version %(version)s, "
+            "you had %(expected)s); reload and try again"
+        ) % {"number": ticket.number, "version": ticket.version, "expected": expected_version}
+        raise Conflict(message, current_version=ticket.version)
 
 
 def display(value: Any) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from relaydesk.accounts.models import Organisation, User
 from relaydesk.core.errors import ValidationFailed
@@ -72,7 +73,7 @@ def _default_priority(queue: Queue) -> Priority:
         return queue.default_priority  # type: ignore[return-value]
     priority = Priority.objects.filter(is_default=True).first() or Priority.objects.first()
     if priority is None:
-        raise ValidationFailed({"priority": "no priority is configured"})
+        raise ValidationFailed({"priority": _("no priority is configured")})
     return priority
 
 
@@ -93,17 +94,23 @@ def resolve_fields(
     check_text("title", title, max_length=TITLE_MAX_LENGTH, required=True)
     queue_row = require(Queue, queue, field="queue")
     if not queue_row.is_active:
-        raise ValidationFailed({"queue": f"queue {queue_row.name} is not active"})
+        raise ValidationFailed(
+            {"queue": _("queue %(name)s is not active") % {"name": queue_row.name}}
+        )
     customer_row = resolve_user(customer, field="customer")
     if actor is not None and actor.is_customer:
         if customer_row is not None and customer_row.pk != actor.pk:
-            raise ValidationFailed({"customer": "customers raise requests for themselves"})
+            raise ValidationFailed({"customer": _("customers raise requests for themselves")})
         customer_row = actor
     if customer_row is not None and not customer_row.is_customer:
-        raise ValidationFailed({"customer": f"{customer_row.email} is not a customer"})
+        raise ValidationFailed(
+            {"customer": _("%(email)s is not a customer") % {"email": customer_row.email}}
+        )
     state_row = resolve(TicketState, state, field="state") or default_state(StateCategory.NEW)
     if state_row.category == StateCategory.MERGED or not state_row.is_active:
-        raise ValidationFailed({"state": f"a ticket cannot start in state {state_row.name}"})
+        raise ValidationFailed(
+            {"state": _("a ticket cannot start in state %(state)s") % {"state": state_row.name}}
+        )
     owner_row = resolve_user(owner, field="owner")
     responsible_row = resolve_user(responsible, field="responsible")
     for name, person in (("owner", owner_row), ("responsible", responsible_row)):
@@ -111,7 +118,7 @@ def resolve_fields(
             permissions.ensure_may_own(person, queue_row, field=name)
     type_row = resolve(TicketType, ticket_type, field="type")
     if type_row is not None and not type_row.is_active:
-        raise ValidationFailed({"type": f"type {type_row.name} is not active"})
+        raise ValidationFailed({"type": _("type %(name)s is not active") % {"name": type_row.name}})
     return TicketFields(
         title=title.strip(),
         queue=queue_row,

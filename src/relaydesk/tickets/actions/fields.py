@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from relaydesk.accounts.models import User
 from relaydesk.core.errors import ValidationFailed
@@ -62,7 +63,7 @@ def change_type(
 ) -> Ticket:
     value = require(TicketType, ticket_type, field="type") if ticket_type is not None else None
     if value is not None and not value.is_active:
-        raise ValidationFailed({"type": f"type {value.name} is not active"})
+        raise ValidationFailed({"type": _("type %(name)s is not active") % {"name": value.name}})
     return _change_field(actor, via, ticket, "type", value, expected_version)
 
 
@@ -102,7 +103,7 @@ def move_queue(
     """Move to another active queue. A lock and an owner who may not work there are released."""
     target = require(Queue, queue, field="queue")
     if not target.is_active:
-        raise ValidationFailed({"queue": f"queue {target.name} is not active"})
+        raise ValidationFailed({"queue": _("queue %(name)s is not active") % {"name": target.name}})
     with transaction.atomic():
         locked = lock_ticket_row(ticket)
         permissions.ensure_can_write(actor, locked)

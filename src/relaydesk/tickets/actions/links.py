@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from relaydesk.core.errors import InvalidOperation, ValidationFailed
 from relaydesk.tickets import permissions
@@ -16,7 +17,7 @@ def lock_pair(source: Ticket | int, target: Ticket | int) -> tuple[Ticket, Ticke
     source_pk = source.pk if isinstance(source, Ticket) else source
     target_pk = target.pk if isinstance(target, Ticket) else target
     if source_pk == target_pk:
-        raise ValidationFailed({"target": "a ticket cannot be linked to itself"})
+        raise ValidationFailed({"target": _("a ticket cannot be linked to itself")})
     first, second = sorted([source_pk, target_pk])
     rows = {first: lock_ticket_row(first), second: lock_ticket_row(second)}
     return rows[source_pk], rows[target_pk]
@@ -70,15 +71,21 @@ def link_tickets(
 ) -> TicketLink:
     """`source` <kind> `target`; for parent_of the source is the parent. History on both."""
     if kind not in LinkKind.values:
-        raise ValidationFailed({"kind": f"unknown link kind {kind!r}"})
+        raise ValidationFailed({"kind": _("unknown link kind %(value)s") % {"value": repr(kind)}})
     with transaction.atomic():
         source_row, target_row = lock_pair(source, target)
         permissions.ensure_can_write(actor, source_row)
         permissions.ensure_can_write(actor, target_row)
         if TicketLink.objects.filter(source=source_row, target=target_row, kind=kind).exists():
-            raise InvalidOperation(f"{source_row.number} is already linked to {target_row.number}")
+            raise InvalidOperation(
+                _("%(source)s is already linked to %(target)s")
+                % {"source": source_row.number, "target": target_row.number}
+            )
         if kind == LinkKind.PARENT_OF and _is_ancestor(target_row, of=source_row):
-            raise InvalidOperation(f"{target_row.number} is already above {source_row.number}")
+            raise InvalidOperation(
+                _("%(target)s is already above %(source)s")
+                % {"source": source_row.number, "target": target_row.number}
+            )
         link = TicketLink.objects.create(source=source_row, target=target_row, kind=kind)
         _record_both(actor, via, source_row, target_row, str(kind), linked=True)
     return link
@@ -96,9 +103,12 @@ def unlink_tickets(
         source_row, target_row = lock_pair(source, target)
         permissions.ensure_can_write(actor, source_row)
         permissions.ensure_can_write(actor, target_row)
-        deleted, _ = TicketLink.objects.filter(
+        deleted, _by_model = TicketLink.objects.filter(
             source=source_row, target=target_row, kind=kind
         ).delete()
         if not deleted:
-            raise InvalidOperation(f"{source_row.number} is not linked to {target_row.number}")
+            raise InvalidOperation(
+                _("%(source)s is not linked to %(target)s")
+                % {"source": source_row.number, "target": target_row.number}
+            )
         _record_both(actor, via, source_row, target_row, str(kind), linked=False)

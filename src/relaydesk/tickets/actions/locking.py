@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from relaydesk.core.errors import InvalidOperation, PermissionDenied
 from relaydesk.core.time import now
@@ -28,7 +29,7 @@ def lock_ticket(
     is recorded as such.
     """
     if actor is None or not actor.is_agent:
-        raise PermissionDenied("only agents lock tickets")
+        raise PermissionDenied(_("only agents lock tickets"))
     with transaction.atomic():
         locked = lock_ticket_row(ticket)
         permissions.ensure_can_write(actor, locked)
@@ -36,7 +37,10 @@ def lock_ticket(
         recorder = Recorder(locked, actor, via)
         held_by_other = locked.is_locked and locked.owner_id != actor.pk
         if held_by_other and not take_over:
-            raise PermissionDenied(f"ticket {locked.number} is locked by {locked.owner}")
+            raise PermissionDenied(
+                _("ticket %(number)s is locked by %(owner)s")
+                % {"number": locked.number, "owner": locked.owner}
+            )
         if locked.is_locked and not held_by_other:
             return locked
         if held_by_other:
@@ -62,10 +66,11 @@ def unlock_ticket(
         permissions.ensure_can_write(actor, locked)
         ensure_version(locked, expected_version)
         if not locked.is_locked:
-            raise InvalidOperation(f"ticket {locked.number} is not locked")
+            raise InvalidOperation(_("ticket %(number)s is not locked") % {"number": locked.number})
         if actor is not None and locked.owner_id != actor.pk:
             raise PermissionDenied(
-                f"ticket {locked.number} is locked by {locked.owner}; take the lock over instead"
+                _("ticket %(number)s is locked by %(owner)s; take the lock over instead")
+                % {"number": locked.number, "owner": locked.owner}
             )
         recorder = Recorder(locked, actor, via)
         recorder.set("is_locked", False, action="unlock")

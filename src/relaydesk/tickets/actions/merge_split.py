@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from relaydesk.core.errors import InvalidOperation, ValidationFailed
 from relaydesk.tickets import permissions
@@ -51,7 +52,9 @@ def merge_tickets(
         ensure_version(source_row, expected_version)
         for row in (source_row, target_row):
             if row.state.category == StateCategory.MERGED:
-                raise InvalidOperation(f"ticket {row.number} is already merged")
+                raise InvalidOperation(
+                    _("ticket %(number)s is already merged") % {"number": row.number}
+                )
         moved = Article.objects.filter(ticket=source_row).update(ticket=target_row)
         people = set(source_row.participants.values_list("pk", flat=True))
         if source_row.customer_id is not None:
@@ -104,7 +107,9 @@ def split_ticket(
         origin = lock_ticket_row(source_article.ticket_id)
         permissions.ensure_can_write(actor, origin)
         if origin.state.category == StateCategory.MERGED:
-            raise InvalidOperation(f"ticket {origin.number} is merged; split from its target")
+            raise InvalidOperation(
+                _("ticket %(number)s is merged; split from its target") % {"number": origin.number}
+            )
         fields = resolve_fields(
             actor,
             title=title if title is not None else (source_article.subject or origin.title),
@@ -162,7 +167,7 @@ def split_ticket(
 
 def _copy_of(article: Article) -> NewArticle:
     if article.ticket_id is None:
-        raise ValidationFailed({"article": "has no ticket"})
+        raise ValidationFailed({"article": _("has no ticket")})
     return NewArticle(
         body_text=article.body_text,
         body_html=article.body_html,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from relaydesk.accounts.models import User
 from relaydesk.core.errors import PermissionDenied, ValidationFailed
@@ -27,7 +28,7 @@ def _ensure_may_manage_sharing(actor: Actor, ticket: Ticket) -> None:
         return
     permissions.ensure_can_read(actor, ticket)
     if ticket.customer_id != actor.pk:
-        raise PermissionDenied("only the customer who raised the request may change its sharing")
+        raise PermissionDenied(_("only the customer who raised the request may change its sharing"))
 
 
 def _change_participant(
@@ -41,20 +42,22 @@ def _change_participant(
 ) -> Ticket:
     person = resolve_user(user, field="user")
     if person is None:
-        raise ValidationFailed({"user": "is required"})
+        raise ValidationFailed({"user": _("is required")})
     with transaction.atomic():
         locked = lock_ticket_row(ticket)
         _ensure_may_manage_sharing(actor, locked)
         ensure_version(locked, expected_version)
         if add and not person.is_customer:
-            raise ValidationFailed({"user": "tickets are shared with customers; agents use queues"})
+            raise ValidationFailed(
+                {"user": _("tickets are shared with customers; agents use queues")}
+            )
         same_organisation = (
             actor is not None
             and person.organisation_id is not None
             and person.organisation_id == actor.organisation_id
         )
         if add and actor is not None and actor.is_customer and not same_organisation:
-            raise ValidationFailed({"user": "you can share only with your organisation"})
+            raise ValidationFailed({"user": _("you can share only with your organisation")})
         is_participant = locked.participants.filter(pk=person.pk).exists()
         if is_participant == add:
             return locked

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from relaydesk.core.errors import InvalidOperation, PermissionDenied, ValidationFailed
 from relaydesk.core.time import ensure_aware
@@ -32,7 +33,10 @@ def default_state(category: StateCategory | str) -> TicketState:
     """The first active state of a category; behaviour never keys off state names."""
     state = TicketState.objects.filter(category=category, is_active=True).first()
     if state is None:
-        raise InvalidOperation(f"no active state of category {category!r} is configured")
+        raise InvalidOperation(
+            _("no active state of category %(category)s is configured")
+            % {"category": repr(category)}
+        )
     return state
 
 
@@ -47,10 +51,17 @@ def has_open_children(ticket: Ticket) -> bool:
 def validate_pending(state: TicketState, pending_until: dt.datetime | None) -> dt.datetime | None:
     if not state.is_pending:
         if pending_until is not None:
-            raise ValidationFailed({"pending_until": f"state {state.name} is not a pending state"})
+            raise ValidationFailed(
+                {
+                    "pending_until": _("state %(state)s is not a pending state")
+                    % {"state": state.name}
+                }
+            )
         return None
     if pending_until is None:
-        raise ValidationFailed({"pending_until": f"is required for state {state.name}"})
+        raise ValidationFailed(
+            {"pending_until": _("is required for state %(state)s") % {"state": state.name}}
+        )
     return ensure_aware(pending_until, field="pending_until")
 
 
@@ -60,15 +71,22 @@ def apply_state(
     """Validate and record a move to `state` (merged is reserved for merge_tickets)."""
     ticket = recorder.ticket
     if state.category == StateCategory.MERGED:
-        raise ValidationFailed({"state": "tickets enter a merged state only by merging"})
+        raise ValidationFailed({"state": _("tickets enter a merged state only by merging")})
     if not state.is_active:
-        raise ValidationFailed({"state": f"state {state.name} is not active"})
+        raise ValidationFailed(
+            {"state": _("state %(state)s is not active") % {"state": state.name}}
+        )
     if ticket.state.category == StateCategory.MERGED:
-        raise InvalidOperation(f"ticket {ticket.number} is merged; work its target instead")
+        raise InvalidOperation(
+            _("ticket %(number)s is merged; work its target instead") % {"number": ticket.number}
+        )
     until = validate_pending(state, pending_until)
     closing = state.category == StateCategory.CLOSED
     if closing and not ticket.queue.allow_close_with_open_children and has_open_children(ticket):
-        raise InvalidOperation(f"ticket {ticket.number} has open child tickets; close them first")
+        raise InvalidOperation(
+            _("ticket %(number)s has open child tickets; close them first")
+            % {"number": ticket.number}
+        )
     recorder.set("state", state)
     recorder.set("pending_until", until)
     if closing and ticket.closed_at is None:
@@ -113,7 +131,9 @@ def set_pending(
         else default_state(StateCategory.PENDING_REMINDER)
     )
     if not target.is_pending:
-        raise ValidationFailed({"state": f"state {target.name} is not a pending state"})
+        raise ValidationFailed(
+            {"state": _("state %(state)s is not a pending state") % {"state": target.name}}
+        )
     return change_state(
         actor=actor,
         via=via,
@@ -139,7 +159,9 @@ def close_ticket(
         else default_state(StateCategory.CLOSED)
     )
     if target.category != StateCategory.CLOSED:
-        raise ValidationFailed({"state": f"state {target.name} is not a closed state"})
+        raise ValidationFailed(
+            {"state": _("state %(state)s is not a closed state") % {"state": target.name}}
+        )
     with transaction.atomic():
         locked = lock_ticket_row(ticket)
         permissions.ensure_can_act_as_customer(actor, locked)
@@ -163,10 +185,14 @@ def reopen_ticket(
         ensure_version(locked, expected_version)
         category = locked.state.category
         if category not in {StateCategory.RESOLVED, StateCategory.CLOSED}:
-            raise InvalidOperation(f"ticket {locked.number} is not resolved or closed")
+            raise InvalidOperation(
+                _("ticket %(number)s is not resolved or closed") % {"number": locked.number}
+            )
         is_customer = actor is not None and actor.is_customer
         if is_customer and locked.queue.reopen_policy != ReopenPolicy.REOPEN:
-            raise PermissionDenied(f"tickets of queue {locked.queue.name} cannot be reopened")
+            raise PermissionDenied(
+                _("tickets of queue %(queue)s cannot be reopened") % {"queue": locked.queue.name}
+            )
         recorder = Recorder(locked, actor, via)
         apply_state(recorder, default_state(StateCategory.OPEN))
         return recorder.save()

@@ -33,11 +33,17 @@ class Visibility(models.TextChoices):
 class Article(models.Model):
     """One entry of a ticket's thread. Internal articles never reach customers."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="articles")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="articles"
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=ArticleChannel.choices)
     sender_kind = models.CharField(_("sender"), max_length=16, choices=SenderKind.choices)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     visibility = models.CharField(
         _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
@@ -71,13 +77,15 @@ class Article(models.Model):
 class Attachment(models.Model):
     """A file of an article; its bytes live in storage under their sha256."""
 
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="attachments")
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.PROTECT, related_name="attachments"
+    )
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=255)
     size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(_("sha256"), max_length=64, db_index=True)
     content_id = models.CharField(_("Content-ID"), max_length=255, blank=True)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(_("created at"), default=now)
 
     class Meta:
         ordering = ["id"]

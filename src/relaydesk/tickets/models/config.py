@@ -141,8 +141,12 @@ class Queue(models.Model):
 class QueueAccess(models.Model):
     """A group's permission in a queue beyond the owning group's write access."""
 
-    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="access")
-    group = models.ForeignKey(AgentGroup, on_delete=models.CASCADE, related_name="queue_access")
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("queue"), on_delete=models.CASCADE, related_name="access"
+    )
+    group = models.ForeignKey(
+        AgentGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="queue_access"
+    )
     level = models.PositiveSmallIntegerField(_("level"), choices=AccessLevel.choices)
 
     class Meta:

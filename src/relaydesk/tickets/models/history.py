@@ -25,9 +25,15 @@ class Channel(models.TextChoices):
 class TicketHistory(models.Model):
     """Who changed what, when, through which channel; old and new as text."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="history")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="history"
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     action = models.CharField(_("action"), max_length=32)

@@ -75,12 +75,19 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(_("updated"), default=now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
-    last_customer_contact_at = models.DateTimeField(null=True, blank=True)
-    last_agent_contact_at = models.DateTimeField(null=True, blank=True)
-    merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_tickets"
+    last_customer_contact_at = models.DateTimeField(
+        _("last customer contact at"), null=True, blank=True
     )
-    version = models.PositiveIntegerField(default=1)
+    last_agent_contact_at = models.DateTimeField(_("last agent contact at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("ticket")
@@ -111,10 +118,14 @@ class LinkKind(models.TextChoices):
 class TicketLink(models.Model):
     """A typed link: `source` <kind> `target` (for parent_of, source is the parent)."""
 
-    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
-    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    source = models.ForeignKey(
+        Ticket, verbose_name=_("source"), on_delete=models.CASCADE, related_name="links_out"
+    )
+    target = models.ForeignKey(
+        Ticket, verbose_name=_("target"), on_delete=models.CASCADE, related_name="links_in"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=LinkKind.choices)
-    created_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(_("created at"), default=now)
 
     class Meta:
         verbose_name = _("ticket link")
