@@ -1,7 +1,7 @@
 """The `relaydesk` command: run, migrate and administer an installation.
 
     relaydesk up        embedded all-in-one: migrate, web server and worker together
-    relaydesk serve     the web server (gunicorn + uvicorn workers), for production
+    relaydesk serve     the web server (gunicorn, threaded workers), for production
     relaydesk worker    the task worker
     relaydesk migrate | demo | createadmin | manage …
 
@@ -357,7 +357,8 @@ def cmd_createadmin(options: argparse.Namespace) -> int:
 
 
 def cmd_manage(options: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    # Set up here, not by Django, so that a bad setting is one line, not a traceback.
+    setup_django()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["relaydesk manage", *options.args])
