@@ -407,6 +407,16 @@ def test_worker_refuses_a_heartbeat_slower_than_the_staleness_limit(
     )
 
 
+@pytest.mark.django_db
+def test_worker_refuses_an_id_longer_than_the_heartbeat_column(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    exit_code = main(["worker", "--worker-id", "w" * 65])
+
+    assert exit_code == 2
+    assert capsys.readouterr().err == "relaydesk: a worker id has at most 64 characters\n"
+
+
 # --- serve's command line --------------------------------------------------------------------
 
 

@@ -166,6 +166,9 @@ def run_worker(
     if heartbeat_interval is None:
         heartbeat_interval = HEARTBEAT_SECONDS
     ensure_heartbeat_fits(heartbeat_interval)
+    worker_id = worker_id or default_worker_id()
+    if len(worker_id) > WORKER_ID_MAX_LENGTH:
+        raise WorkerSetupError(f"a worker id has at most {WORKER_ID_MAX_LENGTH} characters")
     worker = HeartbeatWorker(
         queue_names=queues.split(","),
         interval=interval,
@@ -175,7 +178,7 @@ def run_worker(
         # do not all poll at the same instant.
         startup_delay=True,
         max_tasks=None,
-        worker_id=worker_id or default_worker_id(),
+        worker_id=worker_id,
         excluded_queue_names=[],
         heartbeat_interval=heartbeat_interval,
     )
