@@ -1,21 +1,15 @@
 """Shared fixtures. Tests run against RELAYDESK_DATABASE_URL: SQLite by default,
-PostgreSQL in CI's second pass. Each session gets its own data dir."""
+PostgreSQL in CI's second pass. tests/settings.py gives each run its own data dir."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-# Settings read the environment at import: give the run a throwaway data dir
-# before Django starts, unless the caller chose one.
-os.environ.setdefault("RELAYDESK_DATA_DIR", tempfile.mkdtemp(prefix="relaydesk-test-"))
+import pytest
+from django.db import connection
 
-import pytest  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from tests.factories import Directory, build_directory  # noqa: E402
+from tests.factories import Directory, build_directory
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -16,7 +16,7 @@ from relaydesk.core.time import now
 
 
 def worker_status() -> str:
-    """"ok" if some worker reported within RELAYDESK_WORKER_STALE_SECONDS, else "stale"."""
+    """Say "ok" if a worker reported within RELAYDESK_WORKER_STALE_SECONDS, else "stale"."""
     cutoff = now() - dt.timedelta(seconds=settings.RELAYDESK_WORKER_STALE_SECONDS)
     return "ok" if WorkerHeartbeat.objects.filter(last_seen_at__gte=cutoff).exists() else "stale"
 
