@@ -78,6 +78,22 @@ def test_heartbeat_is_written_at_start_refreshed_and_removed_at_stop() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_heartbeat_enqueues_due_periodic_jobs_once() -> None:
+    with Heartbeat("scheduler-a", interval=0.1), Heartbeat("scheduler-b", interval=0.1):
+
+        def enqueued() -> bool:
+            return DBTaskResult.objects.filter(
+                task_path__endswith="release_expired_locks_task"
+            ).exists()
+
+        wait_for(enqueued, timeout=10, what="the lock-release job to be enqueued")
+        time.sleep(0.5)  # several more beats of both: still within the job's interval
+    assert (
+        DBTaskResult.objects.filter(task_path__endswith="release_expired_locks_task").count() == 1
+    )
+
+
+@pytest.mark.django_db(transaction=True)
 def test_heartbeat_updates_the_row_of_an_earlier_run_with_the_same_id() -> None:
     with Heartbeat("same-id", interval=60):
         first = WorkerHeartbeat.objects.get(worker_id="same-id")

@@ -22,6 +22,7 @@ from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.management.commands.db_worker import Worker
 
 from relaydesk.core.models import WorkerHeartbeat
+from relaydesk.core.schedule import enqueue_due_jobs
 from relaydesk.core.time import now
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def default_worker_id() -> str:
 
 
 class Heartbeat:
-    """Keeps this process's WorkerHeartbeat row fresh from a daemon thread.
+    """Keeps this process's WorkerHeartbeat row fresh from a daemon thread,
+    and enqueues the periodic jobs that are due (relaydesk.core.schedule).
 
     A thread rather than a beat inside the task loop, so that a long task does
     not make a live worker look dead. Django connections are per thread, so the
@@ -113,6 +115,9 @@ class Heartbeat:
         close_old_connections()
         try:
             self.beat()
+            # Every beat also offers the periodic jobs; schedule.claim makes
+            # sure that only one worker of many enqueues each one per interval.
+            enqueue_due_jobs()
         except DatabaseError:
             logger.warning("Heartbeat of worker %s failed", self.worker_id, exc_info=True)
             connection.close()
