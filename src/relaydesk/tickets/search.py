@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
@@ -19,6 +20,13 @@ from relaydesk.tickets.models import Article, Ticket, TicketSearchDocument, Visi
 from relaydesk.tickets.visibility import visible_tickets
 
 MAX_QUERY_TERMS = 16
+# PostgreSQL refuses a tsvector over 1 MB. A tsvector takes at most about 2.5
+# times the UTF-8 bytes of its text (every word distinct and short), so these
+# byte caps keep head+body below that limit in any script. Articles are stored
+# in full; only the indexed part is capped.
+MAX_ARTICLE_CHARS = 100_000
+MAX_HEAD_BYTES = 50_000
+MAX_TEXT_BYTES = 300_000
 _TERM = re.compile(r"\w+", re.UNICODE)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -40,15 +48,21 @@ def build_document(ticket: Ticket) -> TicketSearchDocument:
     for visibility, sender, to, cc, subject, text in articles:
         if visibility == Visibility.PUBLIC:
             head += [_address_words(sender), to, cc]
-            public += [subject, text]
+            public += [subject, text[:MAX_ARTICLE_CHARS]]
         else:
-            internal += [_address_words(sender), subject, text]
+            internal += [_address_words(sender), subject, text[:MAX_ARTICLE_CHARS]]
     return TicketSearchDocument(
         ticket=ticket,
-        head=" ".join(part for part in head if part),
-        body="\n".join(part for part in public if part),
-        internal="\n".join(part for part in internal if part),
+        head=_joined(head, " ", MAX_HEAD_BYTES),
+        body=_joined(public, "\n", MAX_TEXT_BYTES),
+        internal=_joined(internal, "\n", MAX_TEXT_BYTES),
     )
+
+
+def _joined(parts: list[str], separator: str, max_bytes: int) -> str:
+    text = separator.join(part for part in parts if part)
+    # Cut on bytes, dropping a character the cut would split.
+    return text.encode()[:max_bytes].decode(errors="ignore")
 
 
 def index_ticket(ticket: Ticket) -> None:
@@ -64,36 +78,52 @@ def query_terms(query: str) -> list[str]:
     return _TERM.findall(query.lower())[:MAX_QUERY_TERMS]
 
 
-def _postgres_match(terms: list[str], *, internal: bool) -> tuple[str, str, list[str]]:
-    """A WHERE clause and a rank expression over the generated tsvector columns."""
-    tsquery = " & ".join(f"{term}:*" for term in terms)
-    # The query text is bound as a parameter; the terms are \w+ words, so the
-    # ":*" prefix syntax above cannot be broken by user input.
-    match = "d.vector @@ to_tsquery('simple', %s)"
-    rank = "ts_rank(d.vector, to_tsquery('simple', %s))"
-    params = [tsquery]
-    if internal:
-        match = f"({match} OR d.internal_vector @@ to_tsquery('simple', %s))"
-        rank = f"({rank} + ts_rank(d.internal_vector, to_tsquery('simple', %s)))"
-        params = [tsquery, tsquery]
-    return match, rank, params
+def _postgres_match(terms: list[str], *, internal: bool) -> tuple[str, list[str]]:
+    """SQL selecting (ticket_id, rank) of documents that have every term (as a prefix).
 
-
-def _ranked_ids_sql(terms: list[str], *, internal: bool) -> tuple[str, list[str]]:
-    """SQL selecting (ticket_id, rank) of documents that match every term."""
-    if connection.vendor == "postgresql":
-        match, rank, params = _postgres_match(terms, internal=internal)
+    For agents each term may be in the public or the internal vector; the match
+    is written per term (an AND of ORs), so each test can use its GIN index.
+    """
+    # The terms are \w+ words, so the ":*" prefix syntax cannot be broken by
+    # user input; they are bound as parameters all the same.
+    everything = " & ".join(f"{term}:*" for term in terms)
+    if not internal:
         sql = (
-            f"SELECT d.ticket_id, {rank} AS rank FROM tickets_ticketsearchdocument d WHERE {match}"  # noqa: S608,E501
+            "SELECT d.ticket_id, ts_rank(d.vector, to_tsquery('simple', %s)) AS rank"
+            " FROM tickets_ticketsearchdocument d WHERE d.vector @@ to_tsquery('simple', %s)"
         )
-        return sql, params + params
-    columns = "{head body internal}" if internal else "{head body}"
-    fts_query = f"{columns} : " + " ".join(f'"{term}"*' for term in terms)
+        return sql, [everything, everything]
+    per_term = " AND ".join(
+        "(d.vector @@ to_tsquery('simple', %s) OR d.internal_vector @@ to_tsquery('simple', %s))"
+        for _ in terms
+    )
     sql = (
-        "SELECT rowid AS ticket_id, -bm25(tickets_search_fts) AS rank"
+        "SELECT d.ticket_id,"  # noqa: S608 - per_term is fixed SQL; terms are parameters
+        " ts_rank(d.vector || d.internal_vector, to_tsquery('simple', %s)) AS rank"
+        f" FROM tickets_ticketsearchdocument d WHERE {per_term}"
+    )
+    return sql, [everything, *(f"{term}:*" for term in terms for _ in range(2))]
+
+
+def _sqlite_match(terms: list[str], *, internal: bool) -> tuple[str, list[str]]:
+    """The same on FTS5: a column filter over the whole parenthesised query.
+
+    bm25 weighs a hit in the head (number, title, addresses) ten times one in
+    the text; FTS5's bm25 is lower-is-better, hence the minus.
+    """
+    columns = "{head body internal}" if internal else "{head body}"
+    fts_query = f"{columns} : (" + " ".join(f'"{term}"*' for term in terms) + ")"
+    sql = (
+        "SELECT rowid AS ticket_id, -bm25(tickets_search_fts, 10.0, 1.0, 1.0) AS rank"
         " FROM tickets_search_fts WHERE tickets_search_fts MATCH %s"
     )
     return sql, [fts_query]
+
+
+def _ranked_ids_sql(terms: list[str], *, internal: bool) -> tuple[str, list[str]]:
+    if connection.vendor == "postgresql":
+        return _postgres_match(terms, internal=internal)
+    return _sqlite_match(terms, internal=internal)
 
 
 def search_tickets(user: User, query: str, *, limit: int = 50) -> QuerySet[Ticket]:
@@ -105,10 +135,13 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> QuerySet[Ticke
     top `limit`.
     """
     terms = query_terms(query)
-    if not terms:
+    if not terms or not user.is_active:
         return Ticket.objects.none()
     ranked_sql, ranked_params = _ranked_ids_sql(terms, internal=user.is_agent)
-    visible_sql, visible_params = visible_tickets(user).values("pk").query.sql_with_params()
+    try:
+        visible_sql, visible_params = visible_tickets(user).values("pk").query.sql_with_params()
+    except EmptyResultSet:  # the rule allows nothing at all
+        return Ticket.objects.none()
     sql = (
         f"SELECT m.ticket_id FROM ({ranked_sql}) m"  # noqa: S608 - parts are our own SQL
         f" WHERE m.ticket_id IN ({visible_sql}) ORDER BY m.rank DESC, m.ticket_id DESC LIMIT %s"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from relaydesk.accounts.models import User
-from relaydesk.core.errors import Conflict, ValidationFailed
+from relaydesk.core.errors import Conflict, NotFound, ValidationFailed
 from relaydesk.core.events import Event, publish_after_commit
 from relaydesk.core.time import now
 from relaydesk.tickets.events import TicketChanged
@@ -87,14 +87,21 @@ def check_text(field: str, value: str, *, max_length: int, required: bool = Fals
     return value
 
 
+TICKET_RELATIONS = ("queue", "state", "priority", "type", "owner", "responsible", "customer")
+
+
 def lock_ticket_row(ticket: Ticket | int) -> Ticket:
     """Re-read the ticket under a row lock (call inside transaction.atomic)."""
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("queue", "state", "priority", "type", "owner", "responsible", "customer")
-        .get(pk=pk)
-    )
+    try:
+        return (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related(*TICKET_RELATIONS)
+            .get(pk=pk)
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        # Worded exactly like the answer for an invisible ticket, so ids cannot be probed.
+        raise NotFound(_("no such ticket")) from None
 
 
 def ensure_version(ticket: Ticket, expected_version: int | None) -> None:

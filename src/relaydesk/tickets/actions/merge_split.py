@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from relaydesk.core.errors import InvalidOperation, ValidationFailed
+from relaydesk.core.errors import InvalidOperation, NotFound, ValidationFailed
 from relaydesk.tickets import permissions
 from relaydesk.tickets.actions.articles import NewArticle, insert_article
 from relaydesk.tickets.actions.base import (
@@ -13,7 +13,6 @@ from relaydesk.tickets.actions.base import (
     Recorder,
     ensure_version,
     lock_ticket_row,
-    require,
 )
 from relaydesk.tickets.actions.create import finish_creation, insert_ticket, resolve_fields
 from relaydesk.tickets.actions.links import lock_pair
@@ -30,6 +29,7 @@ from relaydesk.tickets.models import (
     TicketLink,
 )
 from relaydesk.tickets.search import index_ticket
+from relaydesk.tickets.visibility import visible_articles
 
 
 def merge_tickets(
@@ -102,7 +102,7 @@ def split_ticket(
     The origin keeps its thread intact; the new ticket starts new, for the same
     customer, in the origin's queue unless another is named.
     """
-    source_article = require(Article, article, field="article")
+    source_article = visible_article(actor, article)
     with transaction.atomic():
         origin = lock_ticket_row(source_article.ticket_id)
         permissions.ensure_can_write(actor, origin)
@@ -163,6 +163,16 @@ def split_ticket(
         )
         origin_recorder.save()
     return new_ticket
+
+
+def visible_article(actor: Actor, article: Article | int) -> Article:
+    """The article, if the actor may see it; missing and invisible answer alike."""
+    pk = article.pk if isinstance(article, Article) else article
+    articles = visible_articles(actor) if actor is not None else Article.objects.all()
+    try:
+        return articles.get(pk=pk)
+    except (Article.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("no such article")) from None
 
 
 def _copy_of(article: Article) -> NewArticle:
