@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from relaydesk.demo.directory import DemoDataConflict, create_directory
 from relaydesk.demo.directory_data import ADMIN_EMAIL, DOCUMENTED_LOGINS, MARKER_QUEUES
@@ -84,7 +84,13 @@ def load_demo(password: str | None) -> None:
     Raises DemoDataConflict when the database holds part of the demo, or a
     user the demo needs with the wrong kind (agent/customer).
     """
-    result = _load(password)
+    try:
+        result = _load(password)
+    except IntegrityError:
+        # Another loader committed the same demo first (both saw none of it).
+        if not demo_present():
+            raise
+        result = None
     if result is None:
         sys.stdout.write("Demo data already present; nothing changed.\n")
         sys.stdout.flush()

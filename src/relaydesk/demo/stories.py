@@ -113,6 +113,8 @@ def _finish_closed(thread: Thread) -> None:
         close_ticket(actor=thread.customer, via=Channel.PORTAL, ticket=thread.current)
         return
     reply(thread, topics.CLOSED_TEXT)
+    # Ordered by position: the first closed state is the default (successful),
+    # a later one an alternative such as "closed unsuccessful".
     closed = list(TicketState.objects.filter(category=StateCategory.CLOSED, is_active=True))
     state = closed[-1] if thread.rng.random() < 0.25 else closed[0]
     close_ticket(actor=thread.agent, via=Channel.WEB, ticket=thread.current, state=state)
