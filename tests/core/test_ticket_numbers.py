@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from pytest_django import Settings
 
 from relaydesk.core import ticket_numbers
 from relaydesk.core.models import TicketNumberCounter
@@ -99,7 +100,7 @@ def test_date_checksum_number_pads_the_system_id() -> None:
 
 
 @pytest.mark.django_db
-def test_next_ticket_number_counts_per_day(settings, clock: list[dt.datetime]) -> None:
+def test_next_ticket_number_counts_per_day(settings: Settings, clock: list[dt.datetime]) -> None:
     settings.RELAYDESK_TICKET_NUMBER_GENERATOR = "date_checksum"
     settings.RELAYDESK_SYSTEM_ID = 42
 
@@ -119,7 +120,7 @@ def test_next_ticket_number_counts_per_day(settings, clock: list[dt.datetime]) -
 
 
 @pytest.mark.django_db
-def test_the_date_is_the_utc_date(settings, clock: list[dt.datetime]) -> None:
+def test_the_date_is_the_utc_date(settings: Settings, clock: list[dt.datetime]) -> None:
     settings.RELAYDESK_SYSTEM_ID = 42
     # 23:30 UTC on the 4th is already the 5th in Berlin; numbers follow UTC
     clock[0] = dt.datetime(2014, 2, 4, 23, 30, tzinfo=dt.UTC)
@@ -129,7 +130,7 @@ def test_the_date_is_the_utc_date(settings, clock: list[dt.datetime]) -> None:
 
 
 @pytest.mark.django_db
-def test_system_id_uses_its_last_two_digits(settings, clock: list[dt.datetime]) -> None:
+def test_system_id_uses_its_last_two_digits(settings: Settings, clock: list[dt.datetime]) -> None:
     settings.RELAYDESK_SYSTEM_ID = 142
 
     assert next_ticket_number() == "2014020442000018"
@@ -137,7 +138,7 @@ def test_system_id_uses_its_last_two_digits(settings, clock: list[dt.datetime]) 
 
 @pytest.mark.django_db
 def test_created_tickets_get_consecutive_date_checksum_numbers(
-    directory: Directory, settings, clock: list[dt.datetime]
+    directory: Directory, settings: Settings, clock: list[dt.datetime]
 ) -> None:
     settings.RELAYDESK_TICKET_NUMBER_GENERATOR = "date_checksum"
     settings.RELAYDESK_SYSTEM_ID = 42
@@ -157,7 +158,7 @@ def test_created_tickets_get_consecutive_date_checksum_numbers(
 
 
 @pytest.mark.django_db
-def test_increment_generator(directory: Directory, settings) -> None:
+def test_increment_generator(directory: Directory, settings: Settings) -> None:
     settings.RELAYDESK_TICKET_NUMBER_GENERATOR = "increment"
 
     tickets = [make_ticket(customer=directory.alice, queue=directory.support) for _ in range(3)]
@@ -167,7 +168,9 @@ def test_increment_generator(directory: Directory, settings) -> None:
 
 
 @pytest.mark.django_db
-def test_increment_and_date_counters_are_independent(settings, clock: list[dt.datetime]) -> None:
+def test_increment_and_date_counters_are_independent(
+    settings: Settings, clock: list[dt.datetime]
+) -> None:
     settings.RELAYDESK_SYSTEM_ID = 42
     settings.RELAYDESK_TICKET_NUMBER_GENERATOR = "increment"
     assert next_ticket_number() == "1"
@@ -178,7 +181,9 @@ def test_increment_and_date_counters_are_independent(settings, clock: list[dt.da
 
 
 @pytest.mark.django_db
-def test_unknown_generator_is_refused_and_creates_nothing(directory: Directory, settings) -> None:
+def test_unknown_generator_is_refused_and_creates_nothing(
+    directory: Directory, settings: Settings
+) -> None:
     settings.RELAYDESK_TICKET_NUMBER_GENERATOR = "random"
 
     with pytest.raises(ValueError, match="unknown RELAYDESK_TICKET_NUMBER_GENERATOR 'random'"):
@@ -194,7 +199,7 @@ def test_subject_tag_default_hook() -> None:
     assert subject_tag("2014020442000018") == "[Ticket#2014020442000018]"
 
 
-def test_subject_tag_custom_hook(settings) -> None:
+def test_subject_tag_custom_hook(settings: Settings) -> None:
     settings.RELAYDESK_TICKET_HOOK = "Case#"
 
     assert subject_tag("123") == "[Case#123]"
@@ -236,7 +241,7 @@ def test_find_ticket_number_without_a_tag(subject: str) -> None:
     assert find_ticket_number(subject) is None
 
 
-def test_find_ticket_number_with_custom_hook(settings) -> None:
+def test_find_ticket_number_with_custom_hook(settings: Settings) -> None:
     settings.RELAYDESK_TICKET_HOOK = "Case#"
 
     assert find_ticket_number("Re: [Case#42] Printer") == "42"
@@ -244,14 +249,14 @@ def test_find_ticket_number_with_custom_hook(settings) -> None:
     assert find_ticket_number("Re: [Ticket#42] Printer") is None
 
 
-def test_find_ticket_number_hook_is_literal_not_a_pattern(settings) -> None:
+def test_find_ticket_number_hook_is_literal_not_a_pattern(settings: Settings) -> None:
     settings.RELAYDESK_TICKET_HOOK = "T.N."
 
     assert find_ticket_number("[T.N.5] x") == "5"
     assert find_ticket_number("[TxNx5] x") is None
 
 
-def test_subject_tag_round_trips(settings) -> None:
+def test_subject_tag_round_trips(settings: Settings) -> None:
     for hook in ("Ticket#", "Case#", "RT-"):
         settings.RELAYDESK_TICKET_HOOK = hook
         assert find_ticket_number(f"Re: {subject_tag('2014020442000018')} hi") == (
@@ -272,7 +277,7 @@ EXPECTED_NUMBERS = {
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_creation_from_threads_gives_distinct_numbers(
-    directory: Directory, settings, clock: list[dt.datetime]
+    directory: Directory, settings: Settings, clock: list[dt.datetime]
 ) -> None:
     settings.RELAYDESK_TICKET_NUMBER_GENERATOR = "date_checksum"
     settings.RELAYDESK_SYSTEM_ID = 42

@@ -8,14 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.core.exceptions import EmptyResultSet
-from django.db import OperationalError, connection
+from pytest_django import DjangoAssertNumQueries
 
+from relaydesk.accounts.models import User
 from relaydesk.tickets.actions import (
     NewArticle,
     add_article,
     merge_tickets,
     move_queue,
+    share_ticket,
     split_ticket,
 )
 from relaydesk.tickets.actions.articles import MAX_BODY_LENGTH
@@ -38,8 +39,8 @@ def mail(text: str, *, sender: str = "", subject: str = "Request") -> NewArticle
     )
 
 
-def found(user: object, query: str, **options: int) -> list[str]:
-    return [ticket.title for ticket in search_tickets(user, query, **options)]  # type: ignore[arg-type]
+def found(user: User, query: str, **options: int) -> list[str]:
+    return [ticket.title for ticket in search_tickets(user, query, **options)]
 
 
 @dataclass
@@ -167,16 +168,7 @@ def test_finds_by_sender_address_of_a_later_article(world: World) -> None:
 # --- ranking ------------------------------------------------------------------------------
 
 
-def test_title_match_ranks_above_body_only_match(directory: Directory, request) -> None:
-    request.applymarker(
-        pytest.mark.xfail(
-            connection.vendor == "sqlite",
-            strict=True,
-            reason="BUG: search.py ranks SQLite hits with bm25() without column weights, "
-            "so a match in the head (number, title, addresses) counts no more than one in "
-            "the body; ties then go to the newer ticket",
-        )
-    )
+def test_title_match_ranks_above_body_only_match(directory: Directory) -> None:
     d = directory
     # created first, so that a tie (ordered by id descending) would put it second
     in_title = make_ticket(
@@ -243,17 +235,8 @@ def test_customers_never_find_internal_note_words(
 
 
 def test_agent_finds_a_ticket_by_a_public_and_an_internal_word_together(
-    world: World, noted: Ticket, request
+    world: World, noted: Ticket
 ) -> None:
-    request.applymarker(
-        pytest.mark.xfail(
-            connection.vendor == "postgresql",
-            strict=True,
-            reason="BUG: search.py _postgres_match ORs two separate tsquery matches "
-            "(vector, internal_vector), so every word must be in the same column; a query "
-            "mixing a title word and a note word finds nothing for agents (SQLite finds it)",
-        )
-    )
 
     assert found(world.d.agent, "jammed zx81") == ["Printer jammed on floor 3"]
 
@@ -306,8 +289,6 @@ def test_search_follows_a_queue_move(world: World) -> None:
 
 
 def test_search_follows_sharing(world: World) -> None:
-    from relaydesk.tickets.actions import share_ticket
-
     d = world.d
     assert found(d.carol, "jammed") == []
 
@@ -316,16 +297,7 @@ def test_search_follows_sharing(world: World) -> None:
     assert found(d.carol, "jammed") == ["Printer jammed on floor 3"]
 
 
-def test_inactive_user_finds_nothing(world: World, request) -> None:
-    request.applymarker(
-        pytest.mark.xfail(
-            strict=True,
-            raises=EmptyResultSet,
-            reason="BUG: search.py search_tickets compiles visible_tickets(user) to SQL; for "
-            "an inactive user that is Ticket.objects.none() and compiling it raises "
-            "django.core.exceptions.EmptyResultSet instead of returning no tickets",
-        )
-    )
+def test_inactive_user_finds_nothing(world: World) -> None:
     d = world.d
     d.alice.is_active = False
     d.alice.save(update_fields=["is_active"])
@@ -382,7 +354,7 @@ def test_limit_keeps_the_best_ranked(directory: Directory) -> None:
 
 @pytest.mark.parametrize("query", ["", "   ", "!!!", "-", "*", '"', "()", "{}", ":", "'", "\t\n"])
 def test_empty_or_punctuation_query_finds_nothing_without_querying(
-    world: World, django_assert_num_queries, query: str
+    world: World, django_assert_num_queries: DjangoAssertNumQueries, query: str
 ) -> None:
     with django_assert_num_queries(0):
         assert list(search_tickets(world.d.agent, query)) == []
@@ -482,28 +454,39 @@ def distinct_words(count: int) -> str:
     return " ".join(words)
 
 
-def test_a_large_article_within_the_body_limit_is_stored_and_indexed(
-    directory: Directory, request
-) -> None:
-    request.applymarker(
-        pytest.mark.xfail(
-            connection.vendor == "postgresql",
-            strict=True,
-            raises=OperationalError,
-            reason="BUG: migration tickets/0002 builds one generated tsvector over head+body; "
-            "PostgreSQL refuses tsvectors over 1 MB ('string is too long for tsvector'), so "
-            "create_ticket/add_article fail for text that MAX_BODY_LENGTH accepts",
-        )
-    )
+def test_a_large_article_within_the_body_limit_is_stored_and_indexed(directory: Directory) -> None:
+    """Regression: PostgreSQL refuses tsvectors over 1 MB; the index is capped, the article not."""
     d = directory
     body = distinct_words(90_000)  # 989,999 characters: under MAX_BODY_LENGTH (1,000,000)
     assert len(body) < MAX_BODY_LENGTH
 
     ticket = make_ticket(customer=d.alice, queue=d.support, title="Log dump", body=body)
 
-    assert Ticket.objects.filter(pk=ticket.pk).count() == 1
-    assert found(d.agent, "aaaaaaaaaa") == ["Log dump"]
-    assert found(d.agent, body[-10:]) == ["Log dump"]
+    assert ticket.articles.get().body_text == body
+    assert found(d.agent, "log dump") == ["Log dump"]
+    assert found(d.agent, "aaaaaaaaaa") == ["Log dump"]  # the first word of the body
+    assert found(d.agent, body[11_000:11_010]) == ["Log dump"]  # the 1,001st word
+
+
+def test_large_articles_keep_coming_into_one_ticket(directory: Directory) -> None:
+    """Regression: the search document grew with every article until PostgreSQL refused it."""
+    d = directory
+    ticket = make_ticket(
+        customer=d.alice, queue=d.support, title="Log dumps", body=distinct_words(55_000)
+    )
+
+    for _ in range(2):
+        add_article(
+            actor=d.alice,
+            via=Channel.PORTAL,
+            ticket=ticket,
+            article=NewArticle(body_text=distinct_words(55_000), channel=ArticleChannel.PORTAL),
+        )
+    add_article(actor=d.agent, via=Channel.WEB, ticket=ticket, article=note("still here"))
+
+    assert ticket.articles.count() == 4
+    assert found(d.agent, "still here") == ["Log dumps"]
+    assert found(d.alice, "log dumps") == ["Log dumps"]
 
 
 def test_a_merged_internal_note_stays_internal(world: World) -> None:
@@ -523,7 +506,7 @@ def test_a_merged_internal_note_stays_internal(world: World) -> None:
 @pytest.mark.parametrize("count", [5, 30])
 @pytest.mark.parametrize("person", ["agent", "alice"])
 def test_search_takes_two_queries(
-    directory: Directory, django_assert_num_queries, person: str, count: int
+    directory: Directory, django_assert_num_queries: DjangoAssertNumQueries, person: str, count: int
 ) -> None:
     d = directory
     for index in range(count):
