@@ -27,7 +27,9 @@ MAX_QUERY_TERMS = 16
 MAX_ARTICLE_CHARS = 100_000
 MAX_HEAD_BYTES = 50_000
 MAX_TEXT_BYTES = 300_000
-_TERM = re.compile(r"\w+", re.UNICODE)
+# Letters and digits only: both databases split words at "_" and punctuation, so
+# a query term must too, or it could never match (and empty a whole search).
+_TERM = re.compile(r"[^\W_]+", re.UNICODE)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
