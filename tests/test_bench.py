@@ -59,6 +59,7 @@ def bench_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
     """The subprocess's environment: its own data dir and its own database."""
     env = {key: value for key, value in os.environ.items() if key != "RELAYDESK_DATABASE_URL"}
     env["RELAYDESK_DATA_DIR"] = str(tmp_path_factory.mktemp("bench-data"))
+    env["DJANGO_SETTINGS_MODULE"] = "relaydesk.settings"  # the product's, not the tests'
     if connection.vendor != "postgresql":
         yield env
         return
