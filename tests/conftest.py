@@ -3,6 +3,7 @@ PostgreSQL in CI's second pass. tests/settings.py gives each run its own data di
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,11 @@ import pytest
 from django.db import connection
 
 from tests.factories import Directory, build_directory
+
+# This process has loaded tests.settings already. Processes the tests start
+# (relaydesk up, workers, bench) run the product's own settings, with the
+# RELAYDESK_* environment tests.settings set up.
+os.environ["DJANGO_SETTINGS_MODULE"] = "relaydesk.settings"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

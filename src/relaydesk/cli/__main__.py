@@ -1,0 +1,5 @@
+import sys
+
+from relaydesk.cli.main import main
+
+sys.exit(main())
