@@ -35,7 +35,7 @@ def default_state(category: StateCategory | str) -> TicketState:
     if state is None:
         raise InvalidOperation(
             _("no active state of category %(category)s is configured")
-            % {"category": repr(category)}
+            % {"category": str(category)}
         )
     return state
 
