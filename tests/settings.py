@@ -10,3 +10,6 @@ import tempfile
 os.environ.setdefault("RELAYDESK_DATA_DIR", tempfile.mkdtemp(prefix="relaydesk-test-"))
 
 from relaydesk.settings import *  # noqa: E402,F403
+
+# The suite never collects static files; an empty directory keeps WhiteNoise quiet.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
