@@ -24,7 +24,7 @@ from relaydesk.tickets.models import (
     Visibility,
 )
 from tests.factories import AgentFactory, Directory, make_ticket
-from tests.tickets.conftest import snapshot
+from tests.helpers import snapshot
 
 CATALOGUE = Path(settings.LOCALE_PATHS[0]) / "de" / "LC_MESSAGES"
 

@@ -51,48 +51,18 @@ from relaydesk.tickets.models import (
     QueueAccess,
     StateCategory,
     Ticket,
-    TicketLink,
     TicketType,
     Visibility,
 )
 from relaydesk.tickets.search import search_tickets
 from relaydesk.tickets.visibility import visible_articles
 from tests.factories import Directory, make_ticket
+from tests.helpers import note, reply, snapshot
 
 pytestmark = pytest.mark.django_db
 
 TicketRef = Ticket | int
 Action = Callable[[User, TicketRef, Ticket], object]
-
-
-def note(text: str) -> NewArticle:
-    return NewArticle(body_text=text, channel=ArticleChannel.NOTE, visibility=Visibility.INTERNAL)
-
-
-def reply(text: str) -> NewArticle:
-    return NewArticle(body_text=text, channel=ArticleChannel.EMAIL)
-
-
-def state_of(ticket: Ticket) -> tuple[object, ...]:
-    """Everything a refused action must leave as it was."""
-    fresh = Ticket.objects.get(pk=ticket.pk)
-    return (
-        fresh.version,
-        fresh.state_id,
-        fresh.queue_id,
-        fresh.priority_id,
-        fresh.type_id,
-        fresh.owner_id,
-        fresh.responsible_id,
-        fresh.is_locked,
-        fresh.is_private,
-        fresh.merged_into_id,
-        fresh.history.count(),
-        fresh.articles.count(),
-        sorted(fresh.participants.values_list("pk", flat=True)),
-        TicketLink.objects.filter(source=fresh).count()
-        + TicketLink.objects.filter(target=fresh).count(),
-    )
 
 
 def answer(action: Callable[[], object]) -> tuple[str, str]:
@@ -202,30 +172,30 @@ class TestClass01AccessLeaks:
     def test_invisible_ticket_is_not_found_for_agents(self, case: Case, name: str) -> None:
         # the specialist works Hardware and cannot see Support
         d, action = case.d, AGENT_ACTIONS[name]
-        before = (state_of(case.support), state_of(case.hardware))
+        before = (snapshot(case.support), snapshot(case.hardware))
 
         with pytest.raises(NotFound) as refused:
             action(d.specialist, case.support, case.hardware)
 
         assert str(refused.value) == "no such ticket"
         assert refused.value.code == "not_found"
-        assert (state_of(case.support), state_of(case.hardware)) == before
+        assert (snapshot(case.support), snapshot(case.hardware)) == before
 
     @pytest.mark.parametrize("name", sorted(CUSTOMER_ACTIONS))
     def test_invisible_ticket_is_not_found_for_customers(self, case: Case, name: str) -> None:
         d, action = case.d, CUSTOMER_ACTIONS[name]
-        before = state_of(case.support)
+        before = snapshot(case.support)
 
         with pytest.raises(NotFound) as refused:
             action(d.carol, case.support, case.hardware_other)
 
         assert str(refused.value) == "no such ticket"
-        assert state_of(case.support) == before
+        assert snapshot(case.support) == before
 
     def test_missing_ticket_answers_like_an_invisible_one(self, case: Case) -> None:
         """One test over every action, so that the failure lists each one that differs."""
         d = case.d
-        before = (state_of(case.support), state_of(case.hardware))
+        before = (snapshot(case.support), snapshot(case.hardware))
         missing_id = missing_ticket_id()
 
         invisible = {
@@ -238,7 +208,7 @@ class TestClass01AccessLeaks:
         }
 
         assert set(invisible.values()) == {("NotFound", "no such ticket")}
-        assert (state_of(case.support), state_of(case.hardware)) == before
+        assert (snapshot(case.support), snapshot(case.hardware)) == before
         assert missing == invisible
 
     def test_missing_ticket_answers_like_an_invisible_one_for_customers(self, case: Case) -> None:
@@ -273,12 +243,12 @@ class TestClass01AccessLeaks:
     def test_invisible_article_is_not_found_for_split(self, case: Case) -> None:
         d = case.d
         article = case.support.articles.get()
-        before = (state_of(case.support), Ticket.objects.count())
+        before = (snapshot(case.support), Ticket.objects.count())
 
         with pytest.raises(NotFound, match="^no such article$"):
             split_ticket(actor=d.specialist, via="web", article=article)
 
-        assert (state_of(case.support), Ticket.objects.count()) == before
+        assert (snapshot(case.support), Ticket.objects.count()) == before
 
     def test_missing_article_answers_like_an_invisible_one_for_split(self, case: Case) -> None:
         d = case.d
@@ -404,7 +374,7 @@ class TestClass02InternalNotes:
 
     def test_customers_cannot_write_internal_articles(self, case: Case) -> None:
         d = case.d
-        before = state_of(case.support)
+        before = snapshot(case.support)
 
         refused = answer(
             lambda: add_article(
@@ -416,7 +386,7 @@ class TestClass02InternalNotes:
             "ValidationFailed",
             "visibility: customers cannot write internal articles",
         )
-        assert state_of(case.support) == before
+        assert snapshot(case.support) == before
 
 
 class TestClass13ReadOnlyPermissions:
@@ -425,33 +395,33 @@ class TestClass13ReadOnlyPermissions:
     @pytest.mark.parametrize("name", sorted(AGENT_ACTIONS))
     def test_read_only_agent_may_change_nothing(self, case: Case, name: str) -> None:
         d, action = case.d, AGENT_ACTIONS[name]
-        before = (state_of(case.support), state_of(case.support_other))
+        before = (snapshot(case.support), snapshot(case.support_other))
 
         with pytest.raises(PermissionDenied) as refused:
             action(d.reader, case.support, case.support_other)
 
         assert str(refused.value) == "you may read this ticket but not change it"
-        assert (state_of(case.support), state_of(case.support_other)) == before
+        assert (snapshot(case.support), snapshot(case.support_other)) == before
 
     def test_read_only_agent_may_not_split(self, case: Case) -> None:
         d = case.d
         article = case.support.articles.get()
-        before = (state_of(case.support), Ticket.objects.count())
+        before = (snapshot(case.support), Ticket.objects.count())
 
         with pytest.raises(PermissionDenied, match="you may read this ticket but not change it"):
             split_ticket(actor=d.reader, via="web", article=article)
 
-        assert (state_of(case.support), Ticket.objects.count()) == before
+        assert (snapshot(case.support), Ticket.objects.count()) == before
 
     def test_read_only_agent_may_not_move_a_ticket_out(self, case: Case) -> None:
         d = case.d
         QueueAccess.objects.create(queue=d.hardware, group=d.readers, level=AccessLevel.WRITE)
-        before = state_of(case.support)
+        before = snapshot(case.support)
 
         with pytest.raises(PermissionDenied):
             move_queue(actor=d.reader, via="web", ticket=case.support, queue=d.hardware)
 
-        assert state_of(case.support) == before
+        assert snapshot(case.support) == before
 
     @pytest.mark.parametrize(
         "name", ["link_as_source", "link_as_target", "merge_as_source", "merge_as_target"]
@@ -460,12 +430,12 @@ class TestClass13ReadOnlyPermissions:
         """The reader writes Hardware (a grant) but only reads Support."""
         d, action = case.d, AGENT_ACTIONS[name]
         QueueAccess.objects.create(queue=d.hardware, group=d.readers, level=AccessLevel.WRITE)
-        before = (state_of(case.support), state_of(case.hardware))
+        before = (snapshot(case.support), snapshot(case.hardware))
 
         with pytest.raises(PermissionDenied):
             action(d.reader, case.support, case.hardware)
 
-        assert (state_of(case.support), state_of(case.hardware)) == before
+        assert (snapshot(case.support), snapshot(case.hardware)) == before
 
     def test_a_write_grant_does_write(self, case: Case) -> None:
         """The control: the same grant at WRITE level lets the reader add a note."""
@@ -487,7 +457,7 @@ class TestClass13ReadOnlyPermissions:
 
     def test_read_only_agent_cannot_be_made_owner(self, case: Case) -> None:
         d = case.d
-        before = state_of(case.support)
+        before = snapshot(case.support)
 
         refused = answer(
             lambda: set_owner(actor=d.agent, via="web", ticket=case.support, owner=d.reader)
@@ -497,7 +467,7 @@ class TestClass13ReadOnlyPermissions:
             "ValidationFailed",
             "owner: reader@example.com may not work queue Support",
         )
-        assert state_of(case.support) == before
+        assert snapshot(case.support) == before
 
     @pytest.mark.parametrize(
         ("name", "expected"),
@@ -518,9 +488,9 @@ class TestClass13ReadOnlyPermissions:
         self, case: Case, name: str, expected: tuple[str, str]
     ) -> None:
         d, action = case.d, AGENT_ACTIONS[name]
-        before = (state_of(case.support), state_of(case.support_other))
+        before = (snapshot(case.support), snapshot(case.support_other))
 
         refused = answer(lambda: action(d.alice, case.support, case.support_other))
 
         assert refused == expected
-        assert (state_of(case.support), state_of(case.support_other)) == before
+        assert (snapshot(case.support), snapshot(case.support_other)) == before

@@ -25,7 +25,7 @@ from relaydesk.tickets.models import (
     Visibility,
 )
 from tests.factories import Directory, make_ticket
-from tests.tickets.conftest import snapshot
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from relaydesk.core.errors import Conflict
 from relaydesk.tickets.actions import NewArticle, add_article, change_priority, create_ticket
 from relaydesk.tickets.models import Article, Channel, Ticket, TicketHistory
 from tests.factories import Directory, make_ticket
-from tests.tickets.conftest import snapshot
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from relaydesk.core.time import now
 from relaydesk.tickets.actions import lock_ticket, release_expired_locks, unlock_ticket
 from relaydesk.tickets.models import Channel, Ticket
 from tests.factories import AgentFactory, Directory, make_ticket
-from tests.tickets.conftest import snapshot
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 

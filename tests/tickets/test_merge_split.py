@@ -24,7 +24,7 @@ from relaydesk.tickets.models import (
 )
 from relaydesk.tickets.visibility import visible_articles
 from tests.factories import Directory, make_ticket
-from tests.tickets.conftest import snapshot
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from relaydesk.tickets.actions import set_private, share_ticket, unshare_ticket
 from relaydesk.tickets.models import Channel
 from relaydesk.tickets.visibility import visible_tickets
 from tests.factories import Directory, make_ticket
-from tests.tickets.conftest import snapshot
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from relaydesk.tickets.actions import (
 )
 from relaydesk.tickets.models import Channel, LinkKind, ReopenPolicy, StateCategory, TicketState
 from tests.factories import Directory, make_ticket
-from tests.tickets.conftest import snapshot
+from tests.helpers import snapshot
 
 pytestmark = pytest.mark.django_db
 

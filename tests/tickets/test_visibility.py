@@ -17,7 +17,6 @@ from pytest_django import DjangoAssertNumQueries
 from relaydesk.accounts.models import User
 from relaydesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from relaydesk.tickets.actions import (
-    NewArticle,
     add_article,
     merge_tickets,
     set_private,
@@ -27,7 +26,6 @@ from relaydesk.tickets.actions import (
 from relaydesk.tickets.models import (
     AccessLevel,
     Article,
-    ArticleChannel,
     Channel,
     QueueAccess,
     SenderKind,
@@ -36,29 +34,9 @@ from relaydesk.tickets.models import (
 )
 from relaydesk.tickets.visibility import readable_queues, visible_articles, visible_tickets
 from tests.factories import AgentFactory, Directory, make_ticket
+from tests.helpers import note, reply, snapshot
 
 pytestmark = pytest.mark.django_db
-
-
-def note(text: str) -> NewArticle:
-    return NewArticle(body_text=text, channel=ArticleChannel.NOTE, visibility=Visibility.INTERNAL)
-
-
-def reply(text: str) -> NewArticle:
-    return NewArticle(body_text=text, channel=ArticleChannel.EMAIL)
-
-
-def state_of(ticket: Ticket) -> tuple[object, ...]:
-    """What must stay the same when an action is refused."""
-    fresh = Ticket.objects.get(pk=ticket.pk)
-    return (
-        fresh.version,
-        fresh.state_id,
-        fresh.is_private,
-        fresh.history.count(),
-        fresh.articles.count(),
-        sorted(fresh.participants.values_list("email", flat=True)),
-    )
 
 
 def titles(tickets: Iterable[Ticket]) -> set[str]:
@@ -158,13 +136,13 @@ def test_agent_may_share_across_organisations(world: World) -> None:
 
 def test_customer_may_not_share_outside_their_organisation(world: World) -> None:
     d = world.d
-    before = state_of(world.alice_open)
+    before = snapshot(world.alice_open)
 
     with pytest.raises(ValidationFailed) as refused:
         share_ticket(actor=d.alice, via=Channel.PORTAL, ticket=world.alice_open, user=d.carol)
 
     assert refused.value.errors == {"user": "you can share only with your organisation"}
-    assert state_of(world.alice_open) == before
+    assert snapshot(world.alice_open) == before
     assert titles(visible_tickets(d.carol)) == {"carol open"}
 
 
@@ -380,14 +358,14 @@ def test_visible_articles_without_a_ticket_spans_every_visible_ticket(
 
 def test_read_only_agent_sees_but_may_not_write(world: World, thread: list[Article]) -> None:
     d = world.d
-    before = state_of(world.alice_open)
+    before = snapshot(world.alice_open)
 
     with pytest.raises(PermissionDenied, match="you may read this ticket but not change it"):
         add_article(actor=d.reader, via=Channel.WEB, ticket=world.alice_open, article=note("hi"))
 
     assert visible_tickets(d.reader).filter(pk=world.alice_open.pk).exists()
     assert visible_articles(d.reader, ticket=world.alice_open).count() == 4
-    assert state_of(world.alice_open) == before
+    assert snapshot(world.alice_open) == before
 
 
 @pytest.mark.parametrize(
@@ -403,13 +381,13 @@ def test_read_only_agent_sees_but_may_not_write(world: World, thread: list[Artic
 def test_invisible_ticket_is_not_found_for_actions(world: World, person: str, ticket: str) -> None:
     user = getattr(world.d, person)
     target: Ticket = getattr(world, ticket)
-    before = state_of(target)
+    before = snapshot(target)
     article = reply("let me in") if user.is_customer else note("let me in")
 
     with pytest.raises(NotFound, match="^no such ticket$"):
         add_article(actor=user, via=Channel.WEB, ticket=target, article=article)
 
-    assert state_of(target) == before
+    assert snapshot(target) == before
 
 
 # --- query counts ----------------------------------------------------------------------
