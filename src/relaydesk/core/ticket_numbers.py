@@ -13,9 +13,8 @@ import datetime as dt
 import re
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection
 
-from relaydesk.core.models import TicketNumberCounter
 from relaydesk.core.time import now
 
 
@@ -26,13 +25,22 @@ def check_digit(digits: str) -> int:
     return 1 if remainder == 10 else remainder
 
 
+# One statement on both databases (SQLite has RETURNING since 3.35). The row
+# lock it takes is held until the caller's transaction commits, so concurrent
+# creators queue here and never share a value.
+COUNTER_UPSERT = (
+    "INSERT INTO core_ticketnumbercounter (scope, value) VALUES (%s, 1)"
+    " ON CONFLICT (scope) DO UPDATE SET value = core_ticketnumbercounter.value + 1"
+    " RETURNING value"
+)
+
+
 def next_counter_value(scope: str) -> int:
     """Increment the scope's counter and return the new value (caller holds a transaction)."""
-    TicketNumberCounter.objects.bulk_create(
-        [TicketNumberCounter(scope=scope, value=0)], ignore_conflicts=True
-    )
-    TicketNumberCounter.objects.filter(scope=scope).update(value=F("value") + 1)
-    return TicketNumberCounter.objects.values_list("value", flat=True).get(scope=scope)
+    with connection.cursor() as cursor:
+        cursor.execute(COUNTER_UPSERT, [scope])
+        row = cursor.fetchone()
+    return int(row[0])
 
 
 def date_checksum_number(today: dt.date, counter: int, system_id: int) -> str:

@@ -69,10 +69,12 @@ def _joined(parts: list[str], separator: str, max_bytes: int) -> str:
 
 def index_ticket(ticket: Ticket) -> None:
     """(Re)write the ticket's search document; call inside the writing transaction."""
-    document = build_document(ticket)
-    TicketSearchDocument.objects.update_or_create(
-        ticket=ticket,
-        defaults={"head": document.head, "body": document.body, "internal": document.internal},
+    # One upsert statement: no read, no savepoint (update_or_create needs both).
+    TicketSearchDocument.objects.bulk_create(
+        [build_document(ticket)],
+        update_conflicts=True,
+        unique_fields=["ticket"],
+        update_fields=["head", "body", "internal"],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -122,6 +123,22 @@ def store_attachments(article: NewArticle) -> list[tuple[NewAttachment, str]]:
     return [(attachment, store_blob(attachment.content)) for attachment in article.attachments]
 
 
+def contact_times(
+    sender_kind: str, visibility: str, *, at: dt.datetime, has_first_response: bool
+) -> dict[str, dt.datetime]:
+    """The contact timestamps a public article moves (first response: agents only, once)."""
+    if visibility != Visibility.PUBLIC:
+        return {}
+    if sender_kind == SenderKind.CUSTOMER:
+        return {"last_customer_contact_at": at}
+    if sender_kind != SenderKind.AGENT:
+        return {}
+    times = {"last_agent_contact_at": at}
+    if not has_first_response:
+        times["first_response_at"] = at
+    return times
+
+
 def insert_article(
     ticket: Ticket,
     actor: Actor,
@@ -130,8 +147,13 @@ def insert_article(
     sender_kind: str,
     stored: list[tuple[NewAttachment, str]],
     recorder: Recorder,
+    record_contact: bool = True,
 ) -> Article:
-    """Insert the article and its attachments and record the contact times."""
+    """Insert the article and its attachments and record the contact times.
+
+    A caller that wrote the contact times with the ticket row (creation) passes
+    `record_contact=False`, which saves an UPDATE.
+    """
     row = Article.objects.create(
         ticket=ticket,
         channel=article.channel,
@@ -162,13 +184,15 @@ def insert_article(
         )
         for attachment, digest in stored
     )
-    if article.visibility == Visibility.PUBLIC:
-        if sender_kind == SenderKind.CUSTOMER:
-            recorder.touch("last_customer_contact_at", recorder.at)
-        elif sender_kind == SenderKind.AGENT:
-            recorder.touch("last_agent_contact_at", recorder.at)
-            if ticket.first_response_at is None:
-                recorder.touch("first_response_at", recorder.at)
+    if record_contact:
+        times = contact_times(
+            sender_kind,
+            str(article.visibility),
+            at=recorder.at,
+            has_first_response=ticket.first_response_at is not None,
+        )
+        for name, value in times.items():
+            recorder.touch(name, value)
     with translation.override(None):  # history is data: the labels in English, always
         detail = f"{row.get_channel_display()}, {row.get_visibility_display()}"
     recorder.log("article", field="article", new=f"{row.pk} ({detail})")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from relaydesk.accounts.models import Organisation, User
+from relaydesk.accounts.models import User
 from relaydesk.core.errors import ValidationFailed
 from relaydesk.core.events import publish_after_commit
 from relaydesk.core.ticket_numbers import next_ticket_number
@@ -17,6 +17,7 @@ from relaydesk.tickets import permissions
 from relaydesk.tickets.actions.articles import (
     NewArticle,
     NewAttachment,
+    contact_times,
     insert_article,
     sender_kind_of,
     store_attachments,
@@ -61,7 +62,7 @@ class TicketFields:
     priority: Priority
     ticket_type: TicketType | None
     customer: User | None
-    organisation: Organisation | None
+    organisation_id: int | None  # the id only: loading the row would cost a query
     owner: User | None
     responsible: User | None
     is_private: bool
@@ -126,7 +127,7 @@ def resolve_fields(
         priority=resolve(Priority, priority, field="priority") or _default_priority(queue_row),
         ticket_type=type_row,
         customer=customer_row,
-        organisation=customer_row.organisation if customer_row is not None else None,
+        organisation_id=customer_row.organisation_id if customer_row is not None else None,
         owner=owner_row,
         responsible=responsible_row,
         is_private=is_private,
@@ -134,10 +135,22 @@ def resolve_fields(
     )
 
 
-def insert_ticket(fields: TicketFields, recorder_actor: Actor, via: Channel | str) -> Recorder:
-    """Insert the ticket row and log its initial values; the caller adds the article."""
+def insert_ticket(
+    fields: TicketFields,
+    recorder_actor: Actor,
+    via: Channel | str,
+    *,
+    first_article: tuple[str, str],
+) -> Recorder:
+    """Insert the ticket row and log its initial values; the caller adds the article.
+
+    `first_article` is its (sender kind, visibility): the contact times it sets
+    are written with the row, so that the article needs no UPDATE after it.
+    """
     at = now()
+    sender_kind, visibility = first_article
     ticket = Ticket.objects.create(
+        **contact_times(sender_kind, visibility, at=at, has_first_response=False),
         number=next_ticket_number(),
         created_at=at,
         updated_at=at,
@@ -147,7 +160,7 @@ def insert_ticket(fields: TicketFields, recorder_actor: Actor, via: Channel | st
         priority=fields.priority,
         type=fields.ticket_type,
         customer=fields.customer,
-        organisation=fields.organisation,
+        organisation_id=fields.organisation_id,
         owner=fields.owner,
         responsible=fields.responsible,
         is_private=fields.is_private,
@@ -200,10 +213,18 @@ def create_ticket(
     validate_article(article, sender_kind)
     stored = store_attachments(article)
     with transaction.atomic():
-        recorder = insert_ticket(fields, actor, via)
+        recorder = insert_ticket(
+            fields, actor, via, first_article=(sender_kind, str(article.visibility))
+        )
         ticket = recorder.ticket
         row = insert_article(
-            ticket, actor, article, sender_kind=sender_kind, stored=stored, recorder=recorder
+            ticket,
+            actor,
+            article,
+            sender_kind=sender_kind,
+            stored=stored,
+            recorder=recorder,
+            record_contact=False,
         )
         finish_creation(recorder, row)
     return ticket

@@ -124,7 +124,12 @@ def split_ticket(
             pending_until=None,
         )
         permissions.ensure_can_create_in(actor, fields.queue)
-        recorder = insert_ticket(fields, actor, via)
+        recorder = insert_ticket(
+            fields,
+            actor,
+            via,
+            first_article=(source_article.sender_kind, source_article.visibility),
+        )
         new_ticket = recorder.ticket
         copy = insert_article(
             new_ticket,
@@ -133,6 +138,7 @@ def split_ticket(
             sender_kind=source_article.sender_kind,
             stored=[],
             recorder=recorder,
+            record_contact=False,
         )
         Attachment.objects.bulk_create(
             Attachment(
