@@ -13,3 +13,8 @@ from relaydesk.settings import *  # noqa: E402,F403
 
 # The suite never collects static files; an empty directory keeps WhiteNoise quiet.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# No collectstatic in tests, so no manifest: serve static names as they are.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
