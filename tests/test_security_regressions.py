@@ -494,3 +494,24 @@ class TestClass13ReadOnlyPermissions:
 
         assert refused == expected
         assert (snapshot(case.support), snapshot(case.support_other)) == before
+
+
+class TestClass04StoredXss:
+    """HTML bodies are sanitised on write, whoever writes them."""
+
+    def test_article_html_is_sanitised_by_the_actions(self, directory: Directory) -> None:
+        hostile = (
+            '<p onclick="steal()">Hello<script>alert(1)</script>'
+            '<a href="javascript:alert(2)">link</a><img src="cid:logo@mail">'
+            "<style>body{display:none}</style><iframe src=https://evil.example></iframe></p>"
+        )
+        ticket = make_ticket(
+            customer=directory.alice,
+            queue=directory.support,
+            article=NewArticle(body_text="Hello", body_html=hostile, channel=ArticleChannel.EMAIL),
+        )
+
+        stored = ticket.articles.get().body_html
+        assert stored == (
+            '<p>Hello<a rel="noopener noreferrer nofollow">link</a><img src="cid:logo@mail"></p>'
+        )

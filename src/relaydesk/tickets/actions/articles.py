@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from relaydesk.core.errors import InvalidOperation, PermissionDenied, ValidationFailed
 from relaydesk.core.filenames import safe_filename
+from relaydesk.core.html import sanitize_html
 from relaydesk.core.storage import store_blob
 from relaydesk.tickets import permissions
 from relaydesk.tickets.actions.base import (
@@ -165,7 +166,7 @@ def insert_article(
         cc_addresses=article.cc_addresses,
         subject=article.subject or ticket.title,
         body_text=article.body_text,
-        body_html=article.body_html,
+        body_html=sanitize_html(article.body_html),
         message_id=article.message_id,
         in_reply_to=article.in_reply_to,
         references=article.references,
