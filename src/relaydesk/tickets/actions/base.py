@@ -4,10 +4,12 @@ version check, and the recorder that writes history and queues events."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -203,3 +205,29 @@ class Recorder:
         for event in self.events:
             publish_after_commit(event)
         return self.ticket
+
+
+PermissionCheck = Callable[[Actor, Ticket], None]
+
+
+@contextmanager
+def changing(
+    ticket: Ticket | int,
+    actor: Actor,
+    via: Channel | str,
+    *,
+    expected_version: int | None,
+    check: PermissionCheck,
+) -> Iterator[Recorder]:
+    """The frame of an action on one ticket: transaction, row lock, permission,
+    version check; the body records its changes, which are saved on leaving.
+
+    An exception in the body rolls everything back and saves nothing.
+    """
+    with transaction.atomic():
+        locked = lock_ticket_row(ticket)
+        check(actor, locked)
+        ensure_version(locked, expected_version)
+        recorder = Recorder(locked, actor, via)
+        yield recorder
+        recorder.save()

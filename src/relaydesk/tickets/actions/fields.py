@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from relaydesk.accounts.models import User
@@ -12,14 +11,11 @@ from relaydesk.core.errors import ValidationFailed
 from relaydesk.tickets import permissions
 from relaydesk.tickets.actions.base import (
     Actor,
-    Recorder,
-    ensure_version,
-    lock_ticket_row,
+    changing,
     require,
     resolve_user,
 )
 from relaydesk.tickets.models import AccessLevel, Channel, Priority, Queue, Ticket, TicketType
-from relaydesk.tickets.search import index_ticket
 
 
 def _change_field(
@@ -30,15 +26,12 @@ def _change_field(
     value: Any,
     expected_version: int | None,
 ) -> Ticket:
-    with transaction.atomic():
-        locked = lock_ticket_row(ticket)
-        permissions.ensure_can_write(actor, locked)
-        ensure_version(locked, expected_version)
+    check = permissions.ensure_can_write
+    with changing(ticket, actor, via, expected_version=expected_version, check=check) as change:
         if field in {"owner", "responsible"} and value is not None:
-            permissions.ensure_may_own(value, locked.queue, field=field)
-        recorder = Recorder(locked, actor, via)
-        recorder.set(field, value)
-        return recorder.save()
+            permissions.ensure_may_own(value, change.ticket.queue, field=field)
+        change.set(field, value)
+    return change.ticket
 
 
 def change_priority(
@@ -104,16 +97,11 @@ def move_queue(
     target = require(Queue, queue, field="queue")
     if not target.is_active:
         raise ValidationFailed({"queue": _("queue %(name)s is not active") % {"name": target.name}})
-    with transaction.atomic():
-        locked = lock_ticket_row(ticket)
-        permissions.ensure_can_write(actor, locked)
-        ensure_version(locked, expected_version)
-        recorder = Recorder(locked, actor, via)
-        recorder.set("queue", target)
-        owner = locked.owner
+    check = permissions.ensure_can_write
+    with changing(ticket, actor, via, expected_version=expected_version, check=check) as change:
+        change.set("queue", target)
+        owner = change.ticket.owner
         if owner is not None and permissions.queue_level(owner, target) < AccessLevel.WRITE:
-            recorder.set("is_locked", False, action="unlock")
-            recorder.touch("locked_at", None)
-        saved = recorder.save()
-        index_ticket(saved)
-        return saved
+            change.set("is_locked", False, action="unlock")
+            change.touch("locked_at", None)
+    return change.ticket

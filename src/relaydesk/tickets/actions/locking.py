@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from relaydesk.core.errors import InvalidOperation, PermissionDenied
 from relaydesk.core.time import now
 from relaydesk.tickets import permissions
-from relaydesk.tickets.actions.base import Actor, Recorder, ensure_version, lock_ticket_row
+from relaydesk.tickets.actions.base import Actor, Recorder, changing, lock_ticket_row
 from relaydesk.tickets.models import Channel, Ticket
 
 
@@ -30,11 +30,9 @@ def lock_ticket(
     """
     if actor is None or not actor.is_agent:
         raise PermissionDenied(_("only agents lock tickets"))
-    with transaction.atomic():
-        locked = lock_ticket_row(ticket)
-        permissions.ensure_can_write(actor, locked)
-        ensure_version(locked, expected_version)
-        recorder = Recorder(locked, actor, via)
+    check = permissions.ensure_can_write
+    with changing(ticket, actor, via, expected_version=expected_version, check=check) as change:
+        locked = change.ticket
         held_by_other = locked.is_locked and locked.owner_id != actor.pk
         if held_by_other and not take_over:
             raise PermissionDenied(
@@ -42,15 +40,15 @@ def lock_ticket(
                 % {"number": locked.number, "owner": locked.owner}
             )
         if locked.is_locked and not held_by_other:
-            return locked
+            return locked  # the actor holds it already: nothing to record
         if held_by_other:
             previous = locked.owner.email if locked.owner else ""
-            recorder.log("lock_taken_over", field="is_locked", old=previous, new=actor.email)
+            change.log("lock_taken_over", field="is_locked", old=previous, new=actor.email)
         else:
-            recorder.set("is_locked", True, action="lock")
-        recorder.touch("locked_at", recorder.at)
-        recorder.set("owner", actor)
-        return recorder.save()
+            change.set("is_locked", True, action="lock")
+        change.touch("locked_at", change.at)
+        change.set("owner", actor)
+    return change.ticket
 
 
 def unlock_ticket(
@@ -61,10 +59,9 @@ def unlock_ticket(
     expected_version: int | None = None,
 ) -> Ticket:
     """Release the lock; only its owner (or the system) may."""
-    with transaction.atomic():
-        locked = lock_ticket_row(ticket)
-        permissions.ensure_can_write(actor, locked)
-        ensure_version(locked, expected_version)
+    check = permissions.ensure_can_write
+    with changing(ticket, actor, via, expected_version=expected_version, check=check) as change:
+        locked = change.ticket
         if not locked.is_locked:
             raise InvalidOperation(_("ticket %(number)s is not locked") % {"number": locked.number})
         if actor is not None and locked.owner_id != actor.pk:
@@ -72,10 +69,9 @@ def unlock_ticket(
                 _("ticket %(number)s is locked by %(owner)s; take the lock over instead")
                 % {"number": locked.number, "owner": locked.owner}
             )
-        recorder = Recorder(locked, actor, via)
-        recorder.set("is_locked", False, action="unlock")
-        recorder.touch("locked_at", None)
-        return recorder.save()
+        change.set("is_locked", False, action="unlock")
+        change.touch("locked_at", None)
+    return change.ticket
 
 
 def release_expired_locks(*, at: dt.datetime | None = None) -> int:

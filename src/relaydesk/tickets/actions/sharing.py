@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from relaydesk.accounts.models import User
@@ -10,9 +9,7 @@ from relaydesk.core.errors import PermissionDenied, ValidationFailed
 from relaydesk.tickets import permissions
 from relaydesk.tickets.actions.base import (
     Actor,
-    Recorder,
-    ensure_version,
-    lock_ticket_row,
+    changing,
     resolve_user,
 )
 from relaydesk.tickets.events import TicketChanged
@@ -43,10 +40,9 @@ def _change_participant(
     person = resolve_user(user, field="user")
     if person is None:
         raise ValidationFailed({"user": _("is required")})
-    with transaction.atomic():
-        locked = lock_ticket_row(ticket)
-        _ensure_may_manage_sharing(actor, locked)
-        ensure_version(locked, expected_version)
+    check = _ensure_may_manage_sharing
+    with changing(ticket, actor, via, expected_version=expected_version, check=check) as change:
+        locked = change.ticket
         if add and not person.is_customer:
             raise ValidationFailed(
                 {"user": _("tickets are shared with customers; agents use queues")}
@@ -61,25 +57,24 @@ def _change_participant(
         is_participant = locked.participants.filter(pk=person.pk).exists()
         if is_participant == add:
             return locked
-        recorder = Recorder(locked, actor, via)
         if add:
             locked.participants.add(person)
         else:
             locked.participants.remove(person)
         action = "share" if add else "unshare"
         old, new = ("", person.email) if add else (person.email, "")
-        recorder.log(action, field="participants", old=old, new=new)
-        recorder.emit(
+        change.log(action, field="participants", old=old, new=new)
+        change.emit(
             TicketChanged(
                 ticket_id=locked.pk,
-                actor_id=recorder.actor_id,
-                channel=recorder.via,
+                actor_id=change.actor_id,
+                channel=change.via,
                 field="participants",
                 old=old,
                 new=new,
             )
         )
-        return recorder.save()
+    return change.ticket
 
 
 def share_ticket(
@@ -118,10 +113,7 @@ def set_private(
     expected_version: int | None = None,
 ) -> Ticket:
     """A private ticket is hidden from the customer's organisation (participants keep it)."""
-    with transaction.atomic():
-        locked = lock_ticket_row(ticket)
-        _ensure_may_manage_sharing(actor, locked)
-        ensure_version(locked, expected_version)
-        recorder = Recorder(locked, actor, via)
-        recorder.set("is_private", is_private)
-        return recorder.save()
+    check = _ensure_may_manage_sharing
+    with changing(ticket, actor, via, expected_version=expected_version, check=check) as change:
+        change.set("is_private", is_private)
+    return change.ticket

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from relaydesk.core.errors import InvalidOperation, PermissionDenied, ValidationFailed
@@ -13,8 +12,7 @@ from relaydesk.tickets import permissions
 from relaydesk.tickets.actions.base import (
     Actor,
     Recorder,
-    ensure_version,
-    lock_ticket_row,
+    changing,
     require,
 )
 from relaydesk.tickets.models import (
@@ -106,13 +104,10 @@ def change_state(
 ) -> Ticket:
     """Move the ticket to any state; pending states need `pending_until`."""
     target = require(TicketState, state, field="state")
-    with transaction.atomic():
-        locked = lock_ticket_row(ticket)
-        permissions.ensure_can_write(actor, locked)
-        ensure_version(locked, expected_version)
-        recorder = Recorder(locked, actor, via)
-        apply_state(recorder, target, pending_until)
-        return recorder.save()
+    check = permissions.ensure_can_write
+    with changing(ticket, actor, via, expected_version=expected_version, check=check) as change:
+        apply_state(change, target, pending_until)
+    return change.ticket
 
 
 def set_pending(
@@ -162,13 +157,10 @@ def close_ticket(
         raise ValidationFailed(
             {"state": _("state %(state)s is not a closed state") % {"state": target.name}}
         )
-    with transaction.atomic():
-        locked = lock_ticket_row(ticket)
-        permissions.ensure_can_act_as_customer(actor, locked)
-        ensure_version(locked, expected_version)
-        recorder = Recorder(locked, actor, via)
-        apply_state(recorder, target)
-        return recorder.save()
+    check = permissions.ensure_can_act_as_customer
+    with changing(ticket, actor, via, expected_version=expected_version, check=check) as change:
+        apply_state(change, target)
+    return change.ticket
 
 
 def reopen_ticket(
@@ -179,10 +171,9 @@ def reopen_ticket(
     expected_version: int | None = None,
 ) -> Ticket:
     """Bring a resolved or closed ticket back to open (customers only where the queue allows)."""
-    with transaction.atomic():
-        locked = lock_ticket_row(ticket)
-        permissions.ensure_can_act_as_customer(actor, locked)
-        ensure_version(locked, expected_version)
+    check = permissions.ensure_can_act_as_customer
+    with changing(ticket, actor, via, expected_version=expected_version, check=check) as change:
+        locked = change.ticket
         category = locked.state.category
         if category not in {StateCategory.RESOLVED, StateCategory.CLOSED}:
             raise InvalidOperation(
@@ -193,6 +184,5 @@ def reopen_ticket(
             raise PermissionDenied(
                 _("tickets of queue %(queue)s cannot be reopened") % {"queue": locked.queue.name}
             )
-        recorder = Recorder(locked, actor, via)
-        apply_state(recorder, default_state(StateCategory.OPEN))
-        return recorder.save()
+        apply_state(change, default_state(StateCategory.OPEN))
+    return change.ticket
