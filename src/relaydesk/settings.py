@@ -122,9 +122,21 @@ TASKS = {
     }
 }
 
+IS_HTTPS = BASE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = IS_HTTPS
+CSRF_COOKIE_SECURE = IS_HTTPS
+# TLS usually ends at a reverse proxy, which tells us the original scheme.
+if env_bool("RELAYDESK_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("RELAYDESK_SSL_REDIRECT", IS_HTTPS)
+# Load balancers probe health over plain HTTP on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS cannot be taken back once browsers have seen it: off until an operator opts in.
+SECURE_HSTS_SECONDS = env_int("RELAYDESK_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # only sent when HSTS is on; a desk has no subdomains
+# Preloading is a promise to browser vendors that only an operator can make.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

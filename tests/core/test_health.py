@@ -95,3 +95,13 @@ def test_answers_503_when_the_database_is_unreachable(client: Client) -> None:
         "worker": "stale",
         "version": relaydesk.__version__,
     }
+
+
+@pytest.mark.django_db
+def test_health_is_exempt_from_the_https_redirect(client: Client, settings: Settings) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get("/healthz").status_code == 200
+    redirect = client.get("/admin/")
+    assert redirect.status_code == 301
+    assert redirect["Location"].startswith("https://")
