@@ -189,3 +189,64 @@ def test_over_long_subject_is_refused(directory: Directory) -> None:
         add_article(actor=directory.agent, via=Channel.WEB, ticket=ticket, article=long_subject)
     assert "subject" in raised.value.errors
     assert snapshot(ticket) == before
+
+
+def test_follow_up_reopens_closed_ticket_locked_to_its_previous_owner(
+    directory: Directory,
+) -> None:
+    d = directory
+    ticket = make_ticket(customer=d.alice, queue=d.support, owner=d.agent)
+    close_ticket(actor=d.agent, via=Channel.WEB, ticket=ticket)
+
+    add_article(actor=d.alice, via=Channel.EMAIL, ticket=ticket, article=FOLLOW_UP)
+
+    ticket.refresh_from_db()
+    assert (ticket.state.category, ticket.owner, ticket.is_locked) == (
+        StateCategory.OPEN,
+        d.agent,
+        True,
+    )
+    assert ticket.history.filter(action="lock", field="is_locked").count() == 1
+
+
+def test_follow_up_long_after_closing_is_refused_when_queue_limits_reopening(
+    directory: Directory,
+) -> None:
+    import datetime as dt
+
+    from relaydesk.core.time import now
+    from relaydesk.tickets.models import Ticket
+
+    d = directory
+    d.support.reopen_within_days = 7
+    d.support.save()
+    ticket = make_ticket(customer=d.alice, queue=d.support)
+    close_ticket(actor=d.agent, via=Channel.WEB, ticket=ticket)
+    Ticket.objects.filter(pk=ticket.pk).update(closed_at=now() - dt.timedelta(days=8))
+    before = snapshot(ticket)
+
+    with pytest.raises(TicketClosed):
+        add_article(actor=d.alice, via=Channel.EMAIL, ticket=ticket, article=FOLLOW_UP)
+    assert snapshot(ticket) == before
+
+    Ticket.objects.filter(pk=ticket.pk).update(closed_at=now() - dt.timedelta(days=6))
+    add_article(actor=d.alice, via=Channel.EMAIL, ticket=ticket, article=FOLLOW_UP)
+
+
+def test_mail_flags_are_stored_on_the_article(directory: Directory) -> None:
+    ticket = make_ticket(customer=directory.alice, queue=directory.support)
+    bounce = NewArticle(
+        body_text="Delivery failed",
+        channel=ArticleChannel.EMAIL,
+        sender_kind=SenderKind.SYSTEM,
+        visibility=Visibility.INTERNAL,
+        is_bounce=True,
+        review_reason="sender is not part of this ticket",
+    )
+    row = add_article(actor=None, via=Channel.EMAIL, ticket=ticket, article=bounce)
+    row.refresh_from_db()
+    assert (row.is_bounce, row.is_auto_reply, row.review_reason) == (
+        True,
+        False,
+        "sender is not part of this ticket",
+    )

@@ -115,3 +115,20 @@ def test_reader_cannot_change_fields(directory: Directory) -> None:
     with pytest.raises(PermissionDenied):
         move_queue(actor=directory.reader, via=Channel.WEB, ticket=ticket, queue=directory.hardware)
     assert snapshot(ticket) == before
+
+
+def test_external_number_at_creation_and_later(directory: Directory) -> None:
+    from relaydesk.tickets.actions import set_external_number
+
+    ticket = make_ticket(customer=directory.alice, queue=directory.support, external_number="INC-7")
+    assert ticket.external_number == "INC-7"
+    assert ticket.history.get(field="external_number").new_value == "INC-7"
+
+    set_external_number(
+        actor=directory.agent, via=Channel.WEB, ticket=ticket, external_number=" INC-8 "
+    )
+    assert last_row(ticket, "external_number") == ("INC-7", "INC-8")
+    with pytest.raises(ValidationFailed):
+        set_external_number(
+            actor=directory.agent, via=Channel.WEB, ticket=ticket, external_number="x" * 101
+        )

@@ -102,6 +102,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("May open the configuration (admin) pages."),
     )
+    email_verified_at = models.DateTimeField(
+        _("address confirmed"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for customers known only from their mail, until they confirm."),
+    )
     preferences = models.JSONField(_("preferences"), default=dict, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=now)
 

@@ -18,6 +18,7 @@ from relaydesk.tickets.actions.fields import (
     change_priority,
     change_type,
     move_queue,
+    set_external_number,
     set_owner,
     set_responsible,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "move_queue",
     "release_expired_locks",
     "reopen_ticket",
+    "set_external_number",
     "set_owner",
     "set_pending",
     "set_private",

@@ -80,6 +80,9 @@ class NewArticle:
     in_reply_to: str = ""
     references: str = ""
     raw_sha256: str = ""
+    is_auto_reply: bool = False
+    is_bounce: bool = False
+    review_reason: str = ""
     attachments: Sequence[NewAttachment] = field(default_factory=tuple)
 
 
@@ -171,6 +174,9 @@ def insert_article(
         in_reply_to=article.in_reply_to,
         references=article.references,
         raw_sha256=article.raw_sha256,
+        is_auto_reply=article.is_auto_reply,
+        is_bounce=article.is_bounce,
+        review_reason=article.review_reason[:200],
         created_at=recorder.at,
     )
     Attachment.objects.bulk_create(
@@ -236,12 +242,27 @@ def ensure_may_add(actor: Actor, ticket: Ticket, sender_kind: str, visibility: s
         )
 
 
+def reopen_refused(ticket: Ticket, at: dt.datetime) -> bool:
+    """Does the queue refuse to reopen this closed ticket (policy, or closed too long ago)?"""
+    queue = ticket.queue
+    if queue.reopen_policy != ReopenPolicy.REOPEN:
+        return True
+    if queue.reopen_within_days is None or ticket.closed_at is None:
+        return False
+    return at - ticket.closed_at > dt.timedelta(days=queue.reopen_within_days)
+
+
 def apply_follow_up(recorder: Recorder, sender_kind: str) -> None:
-    """Customer mail brings waiting tickets back; an agent's first reply opens a new one."""
+    """Customer mail brings waiting tickets back; an agent's first reply opens a new one.
+
+    A closed ticket that is reopened goes back locked to its previous owner,
+    who knows the case (OTRS does the same).
+    """
     ticket = recorder.ticket
     category = ticket.state.category
     if sender_kind == SenderKind.CUSTOMER and category in REOPENED_BY_FOLLOW_UP:
-        if category == StateCategory.CLOSED and ticket.queue.reopen_policy != ReopenPolicy.REOPEN:
+        was_closed = category == StateCategory.CLOSED
+        if was_closed and reopen_refused(ticket, recorder.at):
             raise TicketClosed(
                 _("ticket %(number)s is closed and its queue takes no follow-ups")
                 % {"number": ticket.number}
@@ -249,6 +270,9 @@ def apply_follow_up(recorder: Recorder, sender_kind: str) -> None:
         recorder.set("state", default_state(StateCategory.OPEN))
         recorder.set("pending_until", None)
         recorder.touch("closed_at", None)
+        if was_closed and ticket.owner_id is not None and not ticket.is_locked:
+            recorder.set("is_locked", True, action="lock")
+            recorder.touch("locked_at", recorder.at)
     elif sender_kind == SenderKind.AGENT and category == StateCategory.NEW:
         recorder.set("state", default_state(StateCategory.OPEN))
 

@@ -67,6 +67,7 @@ class TicketFields:
     responsible: User | None
     is_private: bool
     pending_until: dt.datetime | None
+    external_number: str = ""
 
 
 def _default_priority(queue: Queue) -> Priority:
@@ -91,6 +92,7 @@ def resolve_fields(
     responsible: User | int | str | None,
     is_private: bool,
     pending_until: dt.datetime | None,
+    external_number: str = "",
 ) -> TicketFields:
     check_text("title", title, max_length=TITLE_MAX_LENGTH, required=True)
     queue_row = require(Queue, queue, field="queue")
@@ -132,6 +134,7 @@ def resolve_fields(
         responsible=responsible_row,
         is_private=is_private,
         pending_until=validate_pending(state_row, pending_until),
+        external_number=check_text("external_number", external_number.strip(), max_length=100),
     )
 
 
@@ -165,6 +168,7 @@ def insert_ticket(
         responsible=fields.responsible,
         is_private=fields.is_private,
         pending_until=fields.pending_until,
+        external_number=fields.external_number,
     )
     recorder = Recorder(ticket, recorder_actor, via, at=at)
     recorder.log("create", field="title", new=ticket.title)
@@ -172,7 +176,12 @@ def insert_ticket(
         value = getattr(ticket, name)
         if value is not None:
             recorder.log("create", field=name, new=display(value))
-    for name, flag in (("is_private", ticket.is_private), ("pending_until", ticket.pending_until)):
+    initial_extras = (
+        ("is_private", ticket.is_private),
+        ("pending_until", ticket.pending_until),
+        ("external_number", ticket.external_number),
+    )
+    for name, flag in initial_extras:
         if flag:
             recorder.log("create", field=name, new=display(flag))
     return recorder
@@ -193,6 +202,7 @@ def create_ticket(
     responsible: User | int | str | None = None,
     is_private: bool = False,
     pending_until: dt.datetime | None = None,
+    external_number: str = "",
 ) -> Ticket:
     """Open a ticket with its first article (and attachments), in one transaction."""
     fields = resolve_fields(
@@ -207,6 +217,7 @@ def create_ticket(
         responsible=responsible,
         is_private=is_private,
         pending_until=pending_until,
+        external_number=external_number,
     )
     permissions.ensure_can_create_in(actor, fields.queue)
     sender_kind = sender_kind_of(actor, article)

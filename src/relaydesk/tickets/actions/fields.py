@@ -12,6 +12,7 @@ from relaydesk.tickets import permissions
 from relaydesk.tickets.actions.base import (
     Actor,
     changing,
+    check_text,
     require,
     resolve_user,
 )
@@ -83,6 +84,19 @@ def set_responsible(
 ) -> Ticket:
     value = resolve_user(responsible, field="responsible")
     return _change_field(actor, via, ticket, "responsible", value, expected_version)
+
+
+def set_external_number(
+    *,
+    actor: Actor,
+    via: Channel | str,
+    ticket: Ticket | int,
+    external_number: str,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Record the number a partner system knows the ticket by ("" clears it)."""
+    value = check_text("external_number", external_number.strip(), max_length=100)
+    return _change_field(actor, via, ticket, "external_number", value, expected_version)
 
 
 def move_queue(

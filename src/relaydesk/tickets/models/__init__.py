@@ -15,9 +15,11 @@ from relaydesk.tickets.models.config import (
     Queue,
     QueueAccess,
     ReopenPolicy,
+    SenderNamePolicy,
     StateCategory,
     TicketState,
     TicketType,
+    UnknownSenderPolicy,
 )
 from relaydesk.tickets.models.history import Channel, TicketHistory
 from relaydesk.tickets.models.search import TicketSearchDocument
@@ -37,6 +39,7 @@ __all__ = [
     "Queue",
     "QueueAccess",
     "ReopenPolicy",
+    "SenderNamePolicy",
     "SenderKind",
     "StateCategory",
     "Ticket",
@@ -45,5 +48,6 @@ __all__ = [
     "TicketSearchDocument",
     "TicketState",
     "TicketType",
+    "UnknownSenderPolicy",
     "Visibility",
 ]

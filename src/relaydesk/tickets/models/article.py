@@ -57,6 +57,14 @@ class Article(models.Model):
     message_id = models.CharField(_("Message-ID"), max_length=998, blank=True, db_index=True)
     in_reply_to = models.TextField(_("In-Reply-To"), blank=True)
     references = models.TextField(_("References"), blank=True)
+    is_auto_reply = models.BooleanField(_("automatic reply"), default=False)
+    is_bounce = models.BooleanField(_("bounce"), default=False)
+    review_reason = models.CharField(
+        _("flagged for review"),
+        max_length=200,
+        blank=True,
+        help_text=_("Why an agent should look at this article before trusting it."),
+    )
     raw_sha256 = models.CharField(_("raw message"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=now)
 

@@ -25,6 +25,21 @@ class ReopenPolicy(models.TextChoices):
     REFUSE = "refuse", _("refuse the follow-up")
 
 
+class UnknownSenderPolicy(models.TextChoices):
+    """What a mail that threads into a ticket does when its sender is a stranger to it."""
+
+    REVIEW = "review", _("append as an internal article flagged for review")
+    APPEND = "append", _("append normally")
+    NEW_TICKET = "new_ticket", _("open a new ticket")
+
+
+class SenderNamePolicy(models.TextChoices):
+    """Whose name goes with the queue's address on outgoing mail."""
+
+    AGENT = "agent", _("the agent's name")
+    QUEUE = "queue", _("the queue's name")
+
+
 class StateCategory(models.TextChoices):
     NEW = "new", _("new")
     OPEN = "open", _("open")
@@ -124,8 +139,43 @@ class Queue(models.Model):
         choices=ReopenPolicy.choices,
         default=ReopenPolicy.REOPEN,
     )
+    reopen_within_days = models.PositiveIntegerField(
+        _("reopen only within days"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "With “reopen”: a follow-up later than this after closing opens a new linked "
+            "ticket instead. Empty: always reopen."
+        ),
+    )
     allow_close_with_open_children = models.BooleanField(
         _("parents may be closed while a child is open"), default=False
+    )
+    unknown_sender_policy = models.CharField(
+        _("follow-up from a stranger to the ticket"),
+        max_length=16,
+        choices=UnknownSenderPolicy.choices,
+        default=UnknownSenderPolicy.REVIEW,
+    )
+    cc_become_participants = models.BooleanField(
+        _("customers in Cc become participants"), default=True
+    )
+    auto_acknowledge = models.BooleanField(_("acknowledge new tickets by mail"), default=True)
+    sender_name = models.CharField(_("sender name"), max_length=100, blank=True)
+    sender_name_policy = models.CharField(
+        _("name on outgoing mail"),
+        max_length=8,
+        choices=SenderNamePolicy.choices,
+        default=SenderNamePolicy.AGENT,
+    )
+    external_number_pattern = models.CharField(
+        _("external ticket number pattern"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "A regular expression for a partner system's ticket numbers in subjects, "
+            "e.g. INC-\\d+; a match threads the mail to the ticket that carries that number."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -87,6 +87,13 @@ class Ticket(models.Model):
         blank=True,
         related_name="merged_tickets",
     )
+    external_number = models.CharField(
+        _("external number"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_("The number a partner system knows this ticket by."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
