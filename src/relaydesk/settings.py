@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "relaydesk.core",
     "relaydesk.accounts",
     "relaydesk.tickets",
+    "relaydesk.mail",
 ]
 
 MIDDLEWARE = [

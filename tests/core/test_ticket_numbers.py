@@ -400,3 +400,8 @@ def test_concurrent_creation_from_processes_gives_distinct_numbers(directory: Di
     assert len(numbers) == WORKERS * PER_WORKER
     assert set(numbers) == EXPECTED_NUMBERS
     assert set(Ticket.objects.values_list("number", flat=True)) == EXPECTED_NUMBERS
+
+
+def test_tag_with_non_ascii_digits_is_no_ticket_number() -> None:
+    assert find_ticket_number("Re: [Ticket#１２３]") is None
+    assert find_ticket_number("Re: [Ticket#١٢٣]") is None

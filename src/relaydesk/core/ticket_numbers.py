@@ -67,5 +67,7 @@ def subject_tag(number: str) -> str:
 def find_ticket_number(subject: str) -> str | None:
     """The ticket number in a subject's tag, or None. Matches the hook case-insensitively."""
     hook = re.escape(settings.RELAYDESK_TICKET_HOOK)
-    match = re.search(rf"\[\s*{hook}\s*:?\s*(\d{{1,32}})\s*\]", subject, flags=re.IGNORECASE)
+    # ASCII digits only: other scripts' digits must not pass for a ticket number.
+    pattern = rf"\[\s*{hook}\s*:?\s*([0-9]{{1,32}})\s*\]"
+    match = re.search(pattern, subject, flags=re.IGNORECASE)
     return match.group(1) if match else None
