@@ -133,6 +133,8 @@ class InboundMessage(models.Model):
         verbose_name_plural = _("inbound messages")
         indexes = [
             models.Index(fields=["status", "-received_at"], name="inbound_status_idx"),
+            # "Did we take this mailbox message already?" (IMAP UIDVALIDITY:UID, POP3 UIDL)
+            models.Index(fields=["account", "source"], name="inbound_account_source_idx"),
         ]
 
     def __str__(self) -> str:
@@ -183,3 +185,44 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to_address} ({self.get_status_display()})"
+
+
+class MailTemplate(models.Model):
+    """An outgoing mail's text, per kind and language, optionally per queue.
+
+    Rendered with Django's template engine against an allowlisted context
+    (SECURITY.md class 9); customer text is inserted as data, never as template.
+    """
+
+    kind = models.CharField(_("kind"), max_length=48)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    queue = models.ForeignKey(
+        Queue,
+        verbose_name=_("queue"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the template for every queue without one of its own."),
+    )
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "language"]
+        verbose_name = _("mail template")
+        verbose_name_plural = _("mail templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "language", "queue"], name="mailtemplate_unique_per_queue"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "language"],
+                condition=models.Q(queue__isnull=True),
+                name="mailtemplate_unique_default",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.language}{', ' + str(self.queue) if self.queue else ''})"
