@@ -159,3 +159,30 @@ RELAYDESK_TICKET_HOOK = env_str("RELAYDESK_TICKET_HOOK", "Ticket#")
 RELAYDESK_LOCK_TIMEOUT_MINUTES = env_int("RELAYDESK_LOCK_TIMEOUT_MINUTES", 60)
 # The worker counts as stale when it has not reported for this many seconds.
 RELAYDESK_WORKER_STALE_SECONDS = env_int("RELAYDESK_WORKER_STALE_SECONDS", 120)
+
+# --- Mail -------------------------------------------------------------------------
+# Outgoing mail goes through SMTP when a host is configured; without one (the
+# embedded default) it is written as files to <data dir>/outbox, so nothing is
+# lost and an operator can read what would have been sent.
+RELAYDESK_SMTP_HOST = env_str("RELAYDESK_SMTP_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if RELAYDESK_SMTP_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "outbox"
+EMAIL_HOST = RELAYDESK_SMTP_HOST or "localhost"
+EMAIL_PORT = env_int("RELAYDESK_SMTP_PORT", 25)
+EMAIL_HOST_USER = env_str("RELAYDESK_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("RELAYDESK_SMTP_PASSWORD", "")
+_SMTP_SECURITY = env_str("RELAYDESK_SMTP_SECURITY", "starttls" if EMAIL_PORT == 587 else "none")
+EMAIL_USE_TLS = _SMTP_SECURITY == "starttls"
+EMAIL_USE_SSL = _SMTP_SECURITY == "ssl"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env_str("RELAYDESK_MAIL_FROM", "relaydesk@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A raw message above this size is stored and quarantined, never parsed.
+RELAYDESK_MAIL_MAX_BYTES = env_int("RELAYDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+# Automatic mails (acknowledgements, notifications) per recipient address and hour.
+RELAYDESK_MAIL_AUTO_REPLY_LIMIT = env_int("RELAYDESK_MAIL_AUTO_REPLY_LIMIT", 10)
+
