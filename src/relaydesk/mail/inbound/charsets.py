@@ -1,0 +1,219 @@
+"""Bytes to text when a message's declared charset may be missing, unknown or wrong.
+
+Real mail lies about its charset all the time: "us-ascii" on UTF-8 text,
+"iso-8859-1" on UTF-8, "utf-8" on Windows-1252, labels Python does not know
+("ks_c_5601-1987" variants, "x-mac-roman", "unknown-8bit"). The order we try:
+the declared charset (or the superset mail programs really meant), UTF-8, a
+hint from elsewhere in the message, a detector, and finally Windows-1252 with a
+Latin-1 fallback, which decodes anything. Our own decoding never produces
+U+FFFD unless a multibyte charset is broken beyond repair.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import charset_normalizer
+
+# Labels that mean "we do not know": decode as if nothing had been declared.
+_NO_CHARSET = frozenset(
+    {"", "unknown", "unknown-8bit", "x-unknown", "default", "x-user-defined", "8bit", "7bit"}
+)
+# Codecs that are not charsets, or that would interpret backslashes in the text.
+_REFUSED_CODECS = frozenset(
+    {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined", "mbcs", "oem"}
+)
+# Labels Python does not know, mapped to the codec their senders mean.
+_ALIASES = {
+    "x-mac-roman": "mac_roman",
+    "macintosh": "mac_roman",
+    "iso-8859-8-i": "iso8859-8",
+    "iso-8859-6-i": "iso8859-6",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "x-euc-jp": "euc_jp",
+    "x-gbk": "gb18030",
+    "utf8mb4": "utf-8",
+    "ansi_x3.4-1968": "ascii",
+}
+# What mail programs really write when they declare the smaller charset:
+# browsers and mail clients treat these labels as the superset (WHATWG Encoding).
+_SUPERSETS = {
+    "iso8859-1": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+    "iso2022_jp": "iso2022_jp_ext",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+}
+# Charsets that map every byte to one character: any byte string "decodes", so
+# UTF-8 text mislabelled with one of them is only caught by trying UTF-8 first.
+_SINGLE_BYTE_PREFIXES = ("iso8859", "cp125", "cp874", "latin", "koi8", "mac_", "cp437", "cp85")
+# Charsets whose bytes are all ASCII: an ASCII-only text may still need decoding.
+_ASCII_LOOKING = ("utf_7", "utf-7", "iso2022", "hz", "utf_16", "utf-16", "utf_32", "utf-32")
+_DETECT_SAMPLE = 64 * 1024
+# Below this many bytes detectors guess wildly (Russian read as Shift-JIS).
+_DETECT_MIN = 64
+_FALLBACK_ERRORS = "relaydesk-cp1252"
+_UNSAFE_CHARS = re.compile("[\x00\ud800-\udfff]")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# Latin-1 code points 0x80-0x9f (C1 controls) as the characters cp1252 puts there.
+_CP1252_TABLE = {
+    byte: bytes([byte]).decode("cp1252")
+    for byte in range(0x80, 0xA0)
+    if bytes([byte]).decode("cp1252", errors="replace") != "\ufffd"
+}
+
+
+def _cp1252_byte_by_byte(error: UnicodeError) -> tuple[str, int]:
+    """Error handler: a byte that is not valid UTF-8 is read as Windows-1252.
+
+    Mail that mixes UTF-8 with quoted Windows-1252 text is common; reading the
+    stray bytes this way keeps every valid UTF-8 character intact and never
+    produces U+FFFD.
+    """
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return single_byte(bytes(error.object[error.start : error.end])), error.end
+
+
+codecs.register_error(_FALLBACK_ERRORS, _cp1252_byte_by_byte)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Text and how we got it; `problem` is "" when the declared charset was right."""
+
+    text: str
+    charset: str
+    problem: str = ""
+
+
+def clean_text(text: str) -> str:
+    """Drop NUL (PostgreSQL refuses it) and lone surrogates (not encodable)."""
+    return _UNSAFE_CHARS.sub("", text)
+
+
+def resolve_charset(label: str) -> str:
+    """The Python codec for a charset label, or "" when unknown or unusable."""
+    words = label.strip().strip("\"'").split("*", 1)[0].split()
+    name = words[0].lower() if words else ""
+    if name in _NO_CHARSET:
+        return ""
+    name = _ALIASES.get(name, name)
+    for candidate in (name, name.removeprefix("x-"), name.replace("cp-", "cp"), name.replace("_", "-")):
+        try:
+            info = codecs.lookup(candidate)
+        except (LookupError, ValueError):
+            continue
+        if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED_CODECS:
+            return ""
+        return info.name
+    return ""
+
+
+def decode_text(data: bytes, declared: str = "", *, hint: str = "", detect: bool = True) -> Decoded:
+    """Decode `data`, never raising; see the module docstring for the order."""
+    codec = resolve_charset(declared)
+    problem = f"unknown charset {declared.strip()!r}" if declared.strip() and not codec else ""
+    if data.isascii() and not codec.startswith(_ASCII_LOOKING):
+        return Decoded(data.decode("ascii"), codec or "ascii")
+    for candidate in _candidates(data, codec, resolve_charset(hint)):
+        try:
+            text = data.decode(candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _fits(candidate, codec):
+            return Decoded(text, candidate, problem)
+        return Decoded(text, candidate, _wrong(declared, candidate, problem))
+    if _looks_like_utf8(data):
+        # Mostly UTF-8 with stray bytes (quoted Windows-1252 text, a cut character).
+        text = data.decode("utf-8", errors=_FALLBACK_ERRORS)
+        return Decoded(text, "utf-8", _wrong(declared, "utf-8, stray bytes as cp1252", problem))
+    detected = _detect(data) if detect and len(data) >= _DETECT_MIN else None
+    if detected:
+        return Decoded(detected[0], detected[1], _wrong(declared, detected[1], problem))
+    return _last_resort(data, declared, codec, problem)
+
+
+def _candidates(data: bytes, codec: str, hint: str) -> list[str]:
+    """Charsets worth a strict try, best first.
+
+    A single-byte charset decodes any bytes, so one is tried only when the
+    message itself names it (declared, or the hint from elsewhere in it).
+    """
+    candidates: list[str] = []
+    if data.startswith(codecs.BOM_UTF8):
+        candidates.append("utf-8-sig")
+    if _is_single_byte(codec) or codec == "ascii":
+        # UTF-8 labelled as Latin-1 would "decode" as mojibake: UTF-8 goes first.
+        # Genuine Latin-1 text almost never happens to be valid UTF-8.
+        candidates.append("utf-8")
+    if codec:
+        candidates += [codec, _SUPERSETS.get(codec, codec)]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates.append("utf-16")
+    candidates.append("utf-8")
+    if hint:
+        candidates += [hint, _SUPERSETS.get(hint, hint)]
+    return list(dict.fromkeys(candidates))
+
+
+def _fits(used: str, codec: str) -> bool:
+    """Whether decoding with `used` is what the message declared (or implied)."""
+    if not codec:
+        return used in {"utf-8", "utf-8-sig"}
+    return used in {codec, _SUPERSETS.get(codec, codec)} or (codec == "utf-8" and used == "utf-8-sig")
+
+
+def _is_single_byte(codec: str) -> bool:
+    return codec.startswith(_SINGLE_BYTE_PREFIXES)
+
+
+def _wrong(declared: str, used: str, problem: str) -> str:
+    if problem:
+        return f"{problem}, decoded as {used}"
+    if declared.strip():
+        return f"charset {declared.strip()!r} does not fit the text, decoded as {used}"
+    return f"no charset declared, decoded as {used}"
+
+
+def _detect(data: bytes) -> tuple[str, str] | None:
+    """A detector's guess, kept only if the whole text decodes with it."""
+    try:
+        best = charset_normalizer.from_bytes(data[:_DETECT_SAMPLE]).best()
+    except Exception:  # noqa: BLE001 - a detector bug must not stop the message
+        return None
+    if best is None:
+        return None
+    codec = resolve_charset(best.encoding)
+    if not codec or codec == "ascii":
+        return None
+    try:
+        return data.decode(codec), codec
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _last_resort(data: bytes, declared: str, codec: str, problem: str) -> Decoded:
+    if codec and not _is_single_byte(codec) and codec != "utf-8":
+        # Broken Japanese or Chinese text: U+FFFD for the broken bytes is better
+        # than Latin-1 mojibake for all of it.
+        text = data.decode(_SUPERSETS.get(codec, codec), errors="replace")
+        return Decoded(text, codec, _wrong(declared, f"{codec} with replacements", problem))
+    return Decoded(single_byte(data), "cp1252", _wrong(declared, "cp1252", problem))
+
+
+def _looks_like_utf8(data: bytes) -> bool:
+    """True when the bytes hold at least one well-formed multibyte UTF-8 sequence."""
+    return _UTF8_SEQUENCE.search(data) is not None
+
+
+def single_byte(data: bytes) -> str:
+    """Windows-1252, with Latin-1 for its five undefined bytes: decodes anything."""
+    return data.decode("latin-1").translate(_CP1252_TABLE)
