@@ -1,0 +1,168 @@
+"""Who hears about what: subscribers to the ticket events.
+
+Handlers run after the action's commit. Each re-reads what it needs by id,
+writes outbox rows in its own transaction and leaves the sending to the task
+worker (outbox.py). A failing handler is logged by the event registry and
+never undoes the ticket change.
+
+To the customer and participants: the acknowledgement of a new ticket (when
+the queue wants one), every public agent article, the move to a resolved or
+closed state. To agents: a new ticket in their queues, a customer follow-up to
+a ticket they own, a ticket made theirs, a pending reminder reached.
+"""
+
+from __future__ import annotations
+
+from relaydesk.accounts.models import User
+from relaydesk.core.events import subscribe
+from relaydesk.mail.models import OutboundMessage
+from relaydesk.mail.outbound.kinds import MailKind
+from relaydesk.mail.outbound.outbox import Mail, queue_mail
+from relaydesk.mail.outbound.recipients import (
+    agent_recipients,
+    customer_recipients,
+    queue_watchers,
+)
+from relaydesk.tickets.events import ArticleAdded, TicketChanged, TicketCreated
+from relaydesk.tickets.models import (
+    Article,
+    SenderKind,
+    StateCategory,
+    Ticket,
+    TicketState,
+    Visibility,
+)
+
+STATE_KINDS = {StateCategory.RESOLVED: MailKind.RESOLVED, StateCategory.CLOSED: MailKind.CLOSED}
+
+
+def _ticket(ticket_id: int) -> Ticket | None:
+    return (
+        Ticket.objects.select_related("queue", "state", "customer", "owner")
+        .filter(pk=ticket_id)
+        .first()
+    )
+
+
+def _article(article_id: int) -> Article | None:
+    return Article.objects.select_related("author").filter(pk=article_id).first()
+
+
+def _user(user_id: int | None) -> User | None:
+    return User.objects.filter(pk=user_id).first() if user_id is not None else None
+
+
+def _excluded(*users: User | None) -> set[int]:
+    return {user.pk for user in users if user is not None}
+
+
+def is_public_agent_article(article: Article) -> bool:
+    """Read from the stored row, not the event: an internal article never goes out."""
+    return article.visibility == Visibility.PUBLIC and article.sender_kind == SenderKind.AGENT
+
+
+def send_reply(ticket: Ticket, article: Article) -> list[OutboundMessage]:
+    """The agent's public article itself, to everyone on the customer side but its author."""
+    if not is_public_agent_article(article):
+        return []
+    recipients = customer_recipients(ticket, exclude_user_ids=_excluded(article.author))
+    return queue_mail(Mail(ticket, MailKind.REPLY, article, article.author), recipients)
+
+
+def acknowledge(ticket: Ticket, article: Article) -> list[OutboundMessage]:
+    """The acknowledgement of a ticket a customer opened, when the queue wants one.
+
+    One opened by automatic mail gets none: outbox.py stores it as suppressed.
+    """
+    if not ticket.queue.auto_acknowledge or article.sender_kind != SenderKind.CUSTOMER:
+        return []
+    recipients = customer_recipients(ticket, exclude_user_ids=set())
+    return queue_mail(Mail(ticket, MailKind.ACKNOWLEDGEMENT, article, article.author), recipients)
+
+
+def notify_queue_agents(ticket: Ticket, article: Article, actor: User | None) -> None:
+    recipients = agent_recipients(
+        queue_watchers(ticket), ticket, MailKind.NEW_TICKET, exclude_user_ids=_excluded(actor)
+    )
+    queue_mail(Mail(ticket, MailKind.NEW_TICKET, article, actor), recipients)
+
+
+@subscribe(TicketCreated)
+def on_ticket_created(event: TicketCreated) -> None:
+    ticket, article = _ticket(event.ticket_id), _article(event.article_id)
+    if ticket is None or article is None:
+        return
+    if article.sender_kind == SenderKind.AGENT:
+        send_reply(ticket, article)  # an agent opening a ticket by writing to the customer
+    else:
+        acknowledge(ticket, article)
+    notify_queue_agents(ticket, article, _user(event.actor_id))
+
+
+def notify_owner_of_follow_up(ticket: Ticket, article: Article) -> None:
+    """The owner hears of a customer's follow-up (a locked ticket always has one)."""
+    if ticket.owner is None:
+        return
+    recipients = agent_recipients(
+        [ticket.owner], ticket, MailKind.FOLLOW_UP, exclude_user_ids=_excluded(article.author)
+    )
+    queue_mail(Mail(ticket, MailKind.FOLLOW_UP, article, article.author), recipients)
+
+
+@subscribe(ArticleAdded)
+def on_article_added(event: ArticleAdded) -> None:
+    article = _article(event.article_id)
+    if article is None:
+        return
+    ticket = _ticket(article.ticket_id)  # the article's ticket: a merge may have moved it
+    if ticket is None:
+        return
+    if article.sender_kind == SenderKind.AGENT:
+        send_reply(ticket, article)
+    elif article.sender_kind == SenderKind.CUSTOMER:
+        notify_owner_of_follow_up(ticket, article)
+
+
+def notify_state(ticket: Ticket, state_name: str, actor: User | None) -> None:
+    state = TicketState.objects.filter(name=state_name).first()
+    kind = STATE_KINDS.get(StateCategory(state.category)) if state is not None else None
+    if kind is None:
+        return
+    recipients = customer_recipients(ticket, exclude_user_ids=_excluded(actor))
+    queue_mail(Mail(ticket, kind, None, actor), recipients)
+
+
+def notify_new_owner(ticket: Ticket, owner_email: str, actor: User | None) -> None:
+    owner = ticket.owner
+    if owner is None or owner.email != owner_email:
+        return  # the owner changed again meanwhile; that change sends its own mail
+    recipients = agent_recipients(
+        [owner], ticket, MailKind.OWNER_CHANGED, exclude_user_ids=_excluded(actor)
+    )
+    queue_mail(Mail(ticket, MailKind.OWNER_CHANGED, None, actor), recipients)
+
+
+@subscribe(TicketChanged)
+def on_ticket_changed(event: TicketChanged) -> None:
+    if event.field not in ("state", "owner"):
+        return
+    ticket = _ticket(event.ticket_id)
+    if ticket is None:
+        return
+    actor = _user(event.actor_id)
+    if event.field == "state":
+        notify_state(ticket, event.new, actor)
+    else:
+        notify_new_owner(ticket, event.new, actor)
+
+
+def notify_pending_reminder(ticket_id: int) -> list[OutboundMessage]:
+    """For the pending-reminder job (a later issue): the owner, else the queue's agents."""
+    ticket = _ticket(ticket_id)
+    if ticket is None:
+        return []
+    candidates = [ticket.owner] if ticket.owner is not None else queue_watchers(ticket)
+    recipients = agent_recipients(
+        candidates, ticket, MailKind.PENDING_REMINDER, exclude_user_ids=set()
+    )
+    return queue_mail(Mail(ticket, MailKind.PENDING_REMINDER), recipients)

@@ -1,0 +1,54 @@
+"""Background work of outgoing mail: sending one outbox row, with retries, and
+picking up rows whose task was lost. Tasks take ids and may run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django_tasks import task
+
+from relaydesk.core.schedule import every
+from relaydesk.core.time import now
+from relaydesk.mail.models import OutboundMessage, OutboundStatus
+from relaydesk.mail.outbound.send import deliver, max_attempts, retry_delay
+
+# A pending row older than this has outlived all its retries' backoff: its task
+# was lost (a worker killed mid-send, a process gone between commit and enqueue).
+STALE_AFTER = dt.timedelta(hours=1)
+
+
+def enqueue_send(outbound_id: int, *, delay: dt.timedelta | None = None) -> None:
+    """Queue one attempt; later by `delay` where the backend can defer (the database one)."""
+    runner = send_outbound_message_task
+    if delay is not None and runner.get_backend().supports_defer:
+        runner = runner.using(run_after=now() + delay)
+    runner.enqueue(outbound_id)
+
+
+@task()
+def send_outbound_message_task(outbound_id: int) -> str:
+    """Send one outbox row; on a temporary failure queue the next attempt with backoff."""
+    outcome = deliver(outbound_id)
+    if outcome is None:
+        return "nothing to do"
+    if outcome.retry_after is not None:
+        enqueue_send(outbound_id, delay=outcome.retry_after)
+    return str(outcome.status)
+
+
+def stale_window() -> dt.timedelta:
+    backoff = sum((retry_delay(attempt) for attempt in range(1, max_attempts())), dt.timedelta())
+    return max(STALE_AFTER, backoff * 2)
+
+
+@every(dt.timedelta(minutes=10), name="resend_stale_outbound_mail")
+@task()
+def resend_stale_outbound_mail_task() -> int:
+    """Queue another attempt for pending rows whose own task must have been lost."""
+    stale = OutboundMessage.objects.filter(
+        status=OutboundStatus.PENDING, created_at__lt=now() - stale_window()
+    ).values_list("pk", flat=True)[:500]
+    ids = list(stale)
+    for outbound_id in ids:
+        enqueue_send(outbound_id)
+    return len(ids)
