@@ -89,13 +89,19 @@ def message_ids_in(value: str) -> list[str]:
     return [part.strip("<>") for part in value.split() if "@" in part]
 
 
-def thread_headers(ticket: Ticket) -> dict[str, str]:
-    """In-Reply-To and References that point at the customer's last public message."""
+def thread_headers(ticket: Ticket, *, upto: Article | None = None) -> dict[str, str]:
+    """In-Reply-To and References that point at the customer's last public message.
+
+    With `upto`, the last one written before that article (the one being sent
+    or the one that triggered the mail), however late the mail is composed.
+    """
+    articles = Article.objects.filter(
+        ticket=ticket, sender_kind=SenderKind.CUSTOMER, visibility=Visibility.PUBLIC
+    )
+    if upto is not None:
+        articles = articles.filter(pk__lte=upto.pk)
     last = (
-        Article.objects.filter(
-            ticket=ticket, sender_kind=SenderKind.CUSTOMER, visibility=Visibility.PUBLIC
-        )
-        .exclude(message_id="")
+        articles.exclude(message_id="")
         .order_by("-created_at", "-id")
         .only("message_id", "references")
         .first()

@@ -59,7 +59,7 @@ def mail_context(mail: Mail, recipient: Recipient) -> MailContext:
 
 def _headers(mail: Mail) -> dict[str, str]:
     return {
-        **compose.thread_headers(mail.ticket),
+        **compose.thread_headers(mail.ticket, upto=mail.article),
         **compose.automatic_headers(mail.kind, mail.ticket.queue),
     }
 
