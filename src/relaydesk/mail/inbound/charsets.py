@@ -41,16 +41,21 @@ _ALIASES = {
 # What mail programs really write when they declare the smaller charset:
 # browsers and mail clients treat these labels as the superset (WHATWG Encoding).
 _SUPERSETS = {
-    "iso8859-1": "cp1252",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "euc_kr": "cp949",
-    "shift_jis": "cp932",
-    "iso2022_jp": "iso2022_jp_ext",
-    "iso8859-9": "cp1254",
-    "iso8859-11": "cp874",
-    "tis-620": "cp874",
+    "iso8859-1": ("cp1252",),
+    "gb2312": ("gb18030",),
+    "gbk": ("gb18030",),
+    "euc_kr": ("cp949",),
+    "shift_jis": ("cp932",),
+    "euc_jp": ("euc_jis_2004",),
+    # Windows writes ISO-2022-JP with NEC and IBM extensions (CP50221), which
+    # no Python codec reads: see _iso2022jp_via_cp932.
+    "iso2022_jp": ("iso2022_jp_ext", "x-iso2022-jp-ms"),
+    "iso8859-9": ("cp1254",),
+    "iso8859-11": ("cp874",),
+    "tis-620": ("cp874",),
 }
+_ISO2022JP_MS = "x-iso2022-jp-ms"
+_ESCAPE = re.compile(rb"\x1b(\$[@B]|\$\(D|\([BJI])")
 # Charsets that map every byte to one character: any byte string "decodes", so
 # UTF-8 text mislabelled with one of them is only caught by trying UTF-8 first.
 _SINGLE_BYTE_PREFIXES = ("iso8859", "cp125", "cp874", "latin", "koi8", "mac_", "cp437", "cp85")
@@ -125,7 +130,7 @@ def decode_text(data: bytes, declared: str = "", *, hint: str = "", detect: bool
         return Decoded(data.decode("ascii"), codec or "ascii")
     for candidate in _candidates(data, codec, resolve_charset(hint)):
         try:
-            text = data.decode(candidate)
+            text = _decode(data, candidate)
         except (UnicodeDecodeError, LookupError):
             continue
         if _fits(candidate, codec):
@@ -154,13 +159,11 @@ def _candidates(data: bytes, codec: str, hint: str) -> list[str]:
         # UTF-8 labelled as Latin-1 would "decode" as mojibake: UTF-8 goes first.
         # Genuine Latin-1 text almost never happens to be valid UTF-8.
         candidates.append("utf-8")
-    if codec:
-        candidates += [codec, _SUPERSETS.get(codec, codec)]
+    candidates += _family(codec)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates.append("utf-16")
     candidates.append("utf-8")
-    if hint:
-        candidates += [hint, _SUPERSETS.get(hint, hint)]
+    candidates += _family(hint)
     return list(dict.fromkeys(candidates))
 
 
@@ -168,7 +171,49 @@ def _fits(used: str, codec: str) -> bool:
     """Whether decoding with `used` is what the message declared (or implied)."""
     if not codec:
         return used in {"utf-8", "utf-8-sig"}
-    return used in {codec, _SUPERSETS.get(codec, codec)} or (codec == "utf-8" and used == "utf-8-sig")
+    return used in _family(codec) or (codec == "utf-8" and used == "utf-8-sig")
+
+
+def _family(codec: str) -> tuple[str, ...]:
+    """A codec and the supersets its label stands for in practice."""
+    return (codec, *_SUPERSETS.get(codec, ())) if codec else ()
+
+
+def _decode(data: bytes, codec: str) -> str:
+    if codec == _ISO2022JP_MS:
+        return _iso2022jp_via_cp932(data)
+    return data.decode(codec)
+
+
+def _iso2022jp_via_cp932(data: bytes) -> str:
+    """ISO-2022-JP re-coded as Shift-JIS and read as CP932, which has the NEC
+    and IBM extensions (circled digits, Roman numerals) Japanese mail uses."""
+    out = bytearray()
+    mode = b"(B"
+    for index, chunk in enumerate(_ESCAPE.split(data)):
+        if index % 2:
+            mode = chunk
+        elif mode in {b"$@", b"$B"}:
+            if len(chunk) % 2:
+                raise UnicodeDecodeError("iso2022_jp", data, 0, len(data), "odd double-byte run")
+            for first, second in zip(chunk[::2], chunk[1::2], strict=True):
+                out += _jis_to_sjis(first, second)
+        elif mode == b"(I":
+            out += bytes(byte | 0x80 for byte in chunk)  # half-width katakana
+        else:
+            out += chunk
+    return bytes(out).decode("cp932")
+
+
+def _jis_to_sjis(first: int, second: int) -> bytes:
+    if not (0x21 <= first <= 0x7E and 0x21 <= second <= 0x7E):
+        raise UnicodeDecodeError("iso2022_jp", bytes([first, second]), 0, 2, "not JIS X 0208")
+    if first % 2:
+        low = second + (0x20 if second >= 0x60 else 0x1F)
+    else:
+        low = second + 0x7E
+    high = (first + 1) // 2 + (0x70 if first <= 0x5E else 0xB0)
+    return bytes([high, low])
 
 
 def _is_single_byte(codec: str) -> bool:
@@ -204,7 +249,8 @@ def _last_resort(data: bytes, declared: str, codec: str, problem: str) -> Decode
     if codec and not _is_single_byte(codec) and codec != "utf-8":
         # Broken Japanese or Chinese text: U+FFFD for the broken bytes is better
         # than Latin-1 mojibake for all of it.
-        text = data.decode(_SUPERSETS.get(codec, codec), errors="replace")
+        fallback = _family(codec)[-1] if _family(codec)[-1] != _ISO2022JP_MS else codec
+        text = data.decode(fallback, errors="replace")
         return Decoded(text, codec, _wrong(declared, f"{codec} with replacements", problem))
     return Decoded(single_byte(data), "cp1252", _wrong(declared, "cp1252", problem))
 

@@ -1,0 +1,130 @@
+"""Plain text from an HTML mail body, in time bounded by the input's size.
+
+nh3 (html5ever) first turns whatever arrived into well-formed HTML with only
+the structure that matters for text; the standard library's HTMLParser then
+walks that clean output, which cannot trigger its slow paths on malformed
+markup. Input beyond HTML_TEXT_LIMIT characters is cut first: no message may
+hold a worker for minutes (issue 3, "HTML-to-text taking minutes").
+
+html5ever is linear except in one respect: each block start tag scans the
+stack of open elements, so thousands of unclosed elements followed by
+thousands of blocks cost depth x tags (100,000 nested <div> take a minute).
+`is_too_deeply_nested` estimates that cost in one pass; such HTML is reduced
+to its text by stripping tags, and must not be given to nh3 at all.
+"""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+
+import nh3
+
+HTML_TEXT_LIMIT = 2_000_000
+
+# A blank line around these, a line break around the others.
+_PARAGRAPHS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "dl", "hr"}
+)
+_LINES = frozenset(
+    {"div", "tr", "li", "dt", "dd", "center", "header", "footer", "article", "caption", "figure"}
+)
+_CELLS = frozenset({"td", "th"})
+_KEPT_TAGS = _PARAGRAPHS | _LINES | _CELLS | {"br", "li"}
+# Their content is not text a reader sees.
+_DROPPED_CONTENT = frozenset({"script", "style", "title", "head"})
+# Elements that never stay open inside themselves (the parser closes them).
+_SELF_CLOSING = frozenset(
+    {"p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "rb", "rt", "rp"}
+    | {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}
+    | {"param", "source", "track", "wbr"}
+)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+_ANY_TAG = re.compile(r"<[^>]*>")
+# About 0.3 s of html5ever's stack scans on this machine; real mail stays far below.
+_NESTING_COST_LIMIT = 20_000_000
+
+# After nh3, tags are exactly "<name>" or "</name>" (no attributes kept), so
+# regular expressions running in C do the rest, in linear time. Block
+# boundaries become markers first, so that a run of them yields one line break
+# (or one blank line for paragraphs) however many tags stood there.
+_LINE_MARK, _PARAGRAPH_MARK = "\x01", "\x02"
+_PRE_BLOCK = re.compile(r"<pre>(.*?)</pre>", re.DOTALL)
+_REPLACEMENTS = (
+    (re.compile(r"<br>"), "\n"),
+    (re.compile(r"<li>"), _LINE_MARK + "- "),
+    (re.compile(r"<(?:td|th)>"), " "),
+    (re.compile(r"</?(?:%s)>" % "|".join(sorted(_PARAGRAPHS))), _PARAGRAPH_MARK),
+    (re.compile(r"</?(?:%s)>" % "|".join(sorted(_LINES | {"li"}))), _LINE_MARK),
+    (_ANY_TAG, ""),
+)
+_BREAK_RUN = re.compile("[ \n\x01\x02]*[\x01\x02][ \n\x01\x02]*")
+_SPACES_AROUND_NEWLINE = re.compile(r" *\n *")
+_WHITESPACE = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def is_too_deeply_nested(html: str) -> bool:
+    """Whether parsing `html` with html5ever would cost more than a fraction of a second."""
+    if html.count("<") ** 2 // 2 < _NESTING_COST_LIMIT:
+        return False  # cannot reach the limit: skip the scan
+    depth = cost = 0
+    for match in _TAG.finditer(html):
+        closing, name = match.group(1), match.group(2).lower()
+        if closing:
+            depth = max(depth - 1, 0)
+        elif name not in _SELF_CLOSING:
+            cost += depth
+            depth += 1
+        if cost > _NESTING_COST_LIMIT:
+            return True
+    return False
+
+
+def html_to_text(html: str) -> tuple[str, bool]:
+    """The text a reader sees, and whether the input had to be cut or reduced."""
+    truncated = len(html) > HTML_TEXT_LIMIT
+    html = html[:HTML_TEXT_LIMIT]
+    if is_too_deeply_nested(html):
+        stripped = html_module.unescape(_ANY_TAG.sub(" ", html))
+        return _WHITESPACE.sub(" ", stripped).strip(), True
+    clean = nh3.clean(
+        html,
+        tags=set(_KEPT_TAGS),
+        attributes={},
+        clean_content_tags=set(_DROPPED_CONTENT),
+        strip_comments=True,
+        link_rel=None,
+    )
+    pieces = []
+    for index, segment in enumerate(_PRE_BLOCK.split(clean)):
+        if index % 2:  # inside <pre>: whitespace is the text
+            # No-break spaces survive the clean-up of breaks; they become spaces at the end.
+            kept = _replace_tags(segment).replace(" ", "\xa0")
+            pieces.append(_PARAGRAPH_MARK + kept + _PARAGRAPH_MARK)
+        else:
+            pieces.append(_replace_tags(_WHITESPACE.sub(" ", segment)))
+    text = _BREAK_RUN.sub(_line_breaks, "".join(pieces))
+    text = html_module.unescape(text).replace("\xa0", " ")
+    return _BLANK_LINES.sub("\n\n", text).strip(), truncated
+
+
+def _replace_tags(segment: str) -> str:
+    for pattern, replacement in _REPLACEMENTS:
+        segment = pattern.sub(replacement, segment)
+    return segment
+
+
+def _line_breaks(run: re.Match[str]) -> str:
+    """One break for a run of block boundaries; a blank line if a paragraph is among them.
+
+    A <br> at the end of a block adds nothing (as in a browser); one that is
+    the whole content of a block (`<div><br></div>`, an empty line in Gmail
+    and Outlook) adds a line.
+    """
+    text = run.group(0)
+    wanted = 2 if _PARAGRAPH_MARK in text else 1
+    breaks = text.count("\n")
+    if "\n" in text.strip(" \n"):
+        return "\n" * (wanted + breaks)
+    return "\n" * max(wanted, breaks)
