@@ -9,6 +9,10 @@ The order is the one that can be trusted most first:
 3. a partner system's number (the receiving queues' `external_number_pattern`
    over the subject) stored on a ticket as `external_number`.
 
+A bounce names the ticket through the message it returns (attached as
+message/rfc822 or text/rfc822-headers): that message's Message-ID, else the
+tag in its subject, is tried before the bounce's own headers.
+
 A tag or ID that names no ticket is passed over, not an error. Merged tickets
 are followed to the ticket their thread continues in. The result says how it
 matched and on what value; the processor stores both on the InboundMessage so
@@ -17,10 +21,12 @@ that an agent can see why a mail landed where it did.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from email.header import decode_header, make_header
 from enum import StrEnum
 
 from django.db.models import Case, IntegerField, Value, When
@@ -28,6 +34,7 @@ from django.db.models import Case, IntegerField, Value, When
 from relaydesk.core.ticket_numbers import find_ticket_number
 from relaydesk.mail.ids import ticket_number_in
 from relaydesk.mail.inbound.parsed import ParsedMail
+from relaydesk.mail.inbound.raw import message_id_of, parse_headers, split_raw
 from relaydesk.tickets.models import Article, Queue, Ticket
 
 logger = logging.getLogger(__name__)
@@ -36,6 +43,10 @@ logger = logging.getLogger(__name__)
 MAX_REFERENCES = 50
 MAX_MERGE_HOPS = 10
 EXTERNAL_NUMBER_MAX_LENGTH = 100
+# How a bounce carries the message it returns (RFC 3462/6533).
+RETURNED_MESSAGE_TYPES = frozenset(
+    {"message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers"}
+)
 
 
 class MatchMethod(StrEnum):
@@ -43,6 +54,7 @@ class MatchMethod(StrEnum):
     IN_REPLY_TO = "in_reply_to"
     REFERENCES = "references"
     EXTERNAL_NUMBER = "external_number"
+    BOUNCED_MESSAGE = "bounced_message"
     NEW_TICKET = "new_ticket"
 
 
@@ -62,7 +74,8 @@ def find_ticket(parsed: ParsedMail, queues: Sequence[Queue]) -> Match | None:
     patterns apply), the routing target first.
     """
     return (
-        by_subject_tag(parsed.subject)
+        by_bounced_message(parsed)
+        or by_subject_tag(parsed.subject)
         or by_message_ids(parsed.in_reply_to, MatchMethod.IN_REPLY_TO)
         or by_message_ids(reversed(parsed.references), MatchMethod.REFERENCES)
         or by_external_number(parsed.subject, queues)
@@ -145,6 +158,34 @@ def by_message_ids(message_ids: Iterable[str], method: MatchMethod) -> Match | N
         if ticket is not None:
             return Match(follow_merges(ticket), method, message_id)
     return None
+
+
+def by_bounced_message(parsed: ParsedMail) -> Match | None:
+    """The ticket of the message a bounce returns (its Message-ID, else its subject tag)."""
+    if not parsed.is_bounce:
+        return None
+    for attachment in parsed.attachments:
+        if attachment.content_type.split(";")[0].strip().lower() not in RETURNED_MESSAGE_TYPES:
+            continue
+        message_id = message_id_of(attachment.content)
+        match = by_message_ids([message_id], MatchMethod.BOUNCED_MESSAGE) if message_id else None
+        if match is None:
+            by_tag = by_subject_tag(subject_of(attachment.content))
+            match = (
+                dataclasses.replace(by_tag, method=MatchMethod.BOUNCED_MESSAGE) if by_tag else None
+            )
+        if match is not None:
+            return match
+    return None
+
+
+def subject_of(raw: bytes) -> str:
+    """The decoded Subject of a returned message's headers ("" when unreadable)."""
+    try:
+        value = parse_headers(split_raw(raw)[0]).get("Subject", "")
+        return str(make_header(decode_header(str(value))))
+    except Exception:  # a mangled returned message: no tag to find
+        return ""
 
 
 def external_number_in(queue: Queue, subject: str) -> str | None:
