@@ -16,6 +16,7 @@ from relaydesk.cli.base import (
     CommandFailed,
     explain_database_error,
 )
+from relaydesk.cli.mail import cmd_ingest, cmd_mailgate
 from relaydesk.cli.serve import DEFAULT_WEB_THREADS, cmd_serve, cmd_worker
 from relaydesk.cli.up import cmd_up
 
@@ -96,6 +97,25 @@ def add_administration(commands: argparse._SubParsersAction[argparse.ArgumentPar
     manage.set_defaults(handler=cmd_manage)
 
 
+def add_mail(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mailgate = commands.add_parser(
+        "mailgate",
+        help="store and process one message from standard input (for an MTA pipe)",
+        description="Exit status: 0 stored, 65 stored but quarantined, 75 not stored "
+        "(the MTA should retry). See docs/mail.md.",
+    )
+    mailgate.add_argument("--queue", help="queue (name or address) for a new ticket")
+    mailgate.set_defaults(handler=cmd_mailgate)
+
+    ingest = commands.add_parser(
+        "ingest", help="import messages from files, mbox files and Maildir folders"
+    )
+    ingest.add_argument("--queue", help="queue (name or address) for new tickets")
+    ingest.add_argument("--json", action="store_true", help="one JSON line per message")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="file or folder")
+    ingest.set_defaults(handler=cmd_ingest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="relaydesk", description="Relaydesk service desk.")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
@@ -103,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve(commands)
     add_worker(commands)
     add_administration(commands)
+    add_mail(commands)
     return parser
 
 
