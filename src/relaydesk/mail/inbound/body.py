@@ -13,6 +13,7 @@ never the main body (a forwarded mail stays one file, named after its subject).
 
 from __future__ import annotations
 
+import dataclasses
 import html as html_module
 import mimetypes
 import re
@@ -43,6 +44,8 @@ _EXTENSIONS = {
     "message/rfc822": ".eml",
     "message/global": ".eml",
     "message/delivery-status": ".txt",
+    "message/disposition-notification": ".txt",
+    "message/feedback-report": ".txt",
     "text/rfc822-headers": ".txt",
     "application/pgp-signature": ".asc",
     "application/pgp-encrypted": ".asc",
@@ -51,6 +54,9 @@ _EXTENSIONS = {
     "application/pkcs7-mime": ".p7m",
     "application/x-pkcs7-mime": ".p7m",
 }
+# Attached messages, named after their subject.
+_MESSAGE_TYPES = frozenset({"message/rfc822", "message/global", "message/news"})
+_WIDE_CHARSETS = ("utf-16", "utf_16", "utf-32", "utf_32", "ucs-2", "ucs2")
 _MIME_TYPES = mimetypes.MimeTypes()  # the built-in table only: the same on every machine
 _CID_URL = re.compile(r"""(["'])cid:([^"']*)\1""", re.IGNORECASE)
 
@@ -138,19 +144,12 @@ class _Walk:
             # No boundary, or none found: RFC 2046 has no answer; the content is
             # most useful read as text.
             self.problems.append(f"part {leaf.number} ({leaf.info.content_type}): no parts found")
-            leaf.info = _as_text(leaf.info)
+            leaf.info = dataclasses.replace(leaf.info, content_type="text/plain")
             return None
         if depth >= MAX_DEPTH:
             self.problems.append(f"part {leaf.number}: nested too deeply, kept whole")
             return None
         return [self.leaf(child) for child in payload if isinstance(child, Message)]
-
-
-def _as_text(info: PartInfo) -> PartInfo:
-    return PartInfo(
-        "text/plain", info.charset, info.filename, info.disposition, info.content_id,
-        info.transfer_encoding, False, False,
-    )  # fmt: skip
 
 
 def extract_body(message: Message, *, hint: str) -> Body:
@@ -168,6 +167,7 @@ class _Composer:
         self.problems = walk.problems
         self.files: list[ParsedAttachment] = []
         self._text_cache: dict[int, str] = {}
+        self._binary: set[int] = set()
 
     def body(self) -> Body:
         for leaf in self.walk.attachments:
@@ -197,6 +197,8 @@ class _Composer:
     def _plain(self, leaf: _Leaf) -> str:
         info = leaf.info
         data = part_bytes(leaf.part, info)
+        if self._is_binary(leaf, data):
+            return ""
         result = plain_text(
             data, info.charset, flowed=info.is_flowed, delsp=info.delsp, hint=self.walk.hint
         )
@@ -209,6 +211,8 @@ class _Composer:
 
     def _html(self, leaf: _Leaf) -> str:
         data = part_bytes(leaf.part, leaf.info)
+        if self._is_binary(leaf, data):
+            return ""
         decoded = decode_text(data, leaf.info.charset or html_charset(data))
         self._note(leaf, decoded.problem)
         return decoded.text
@@ -261,6 +265,20 @@ class _Composer:
             "message/rfc822" if info.content_type == "message/global" else info.content_type
         )
         self.files.append(ParsedAttachment(name, content_type, content, info.content_id))
+
+    def _is_binary(self, leaf: _Leaf, data: bytes) -> bool:
+        """NUL bytes in a text part mean a file (an Outlook .msg sent raw, a
+        mislabelled document): it is kept as an attachment, not shown as text."""
+        if b"\x00" not in data[:65536] or leaf.info.charset.lower().startswith(_WIDE_CHARSETS):
+            return False
+        if leaf.number not in self._binary:
+            self._binary.add(leaf.number)
+            self.problems.append(
+                f"part {leaf.number} ({leaf.info.content_type}): binary data, kept as a file"
+            )
+            leaf.info = dataclasses.replace(leaf.info, content_type="application/octet-stream")
+            self._attach(leaf)
+        return True
 
     def _note(self, leaf: _Leaf, problem: str) -> None:
         if problem:

@@ -66,7 +66,9 @@ _DETECT_SAMPLE = 64 * 1024
 _DETECT_MIN = 64
 _FALLBACK_ERRORS = "relaydesk-cp1252"
 _UNSAFE_CHARS = re.compile("[\x00\ud800-\udfff]")
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 # Latin-1 code points 0x80-0x9f (C1 controls) as the characters cp1252 puts there.
 _CP1252_TABLE = {
     byte: bytes([byte]).decode("cp1252")
@@ -111,7 +113,12 @@ def resolve_charset(label: str) -> str:
     if name in _NO_CHARSET:
         return ""
     name = _ALIASES.get(name, name)
-    for candidate in (name, name.removeprefix("x-"), name.replace("cp-", "cp"), name.replace("_", "-")):
+    for candidate in (
+        name,
+        name.removeprefix("x-"),
+        name.replace("cp-", "cp"),
+        name.replace("_", "-"),
+    ):
         try:
             info = codecs.lookup(candidate)
         except (LookupError, ValueError):
@@ -175,8 +182,9 @@ def _fits(used: str, codec: str) -> bool:
 
 
 def _family(codec: str) -> tuple[str, ...]:
-    """A codec and the supersets its label stands for in practice."""
-    return (codec, *_SUPERSETS.get(codec, ())) if codec else ()
+    """A codec after the supersets its label stands for in practice: a superset
+    reads the smaller charset's text the same, and the sender's extras too."""
+    return (*_SUPERSETS.get(codec, ()), codec) if codec else ()
 
 
 def _decode(data: bytes, codec: str) -> str:
@@ -200,18 +208,18 @@ def _iso2022jp_via_cp932(data: bytes) -> str:
                 out += _jis_to_sjis(first, second)
         elif mode == b"(I":
             out += bytes(byte | 0x80 for byte in chunk)  # half-width katakana
-        else:
+        elif chunk.isascii():
             out += chunk
+        else:
+            raise UnicodeDecodeError("iso2022_jp", data, 0, len(data), "8-bit byte")
     return bytes(out).decode("cp932")
 
 
 def _jis_to_sjis(first: int, second: int) -> bytes:
     if not (0x21 <= first <= 0x7E and 0x21 <= second <= 0x7E):
         raise UnicodeDecodeError("iso2022_jp", bytes([first, second]), 0, 2, "not JIS X 0208")
-    if first % 2:
-        low = second + (0x20 if second >= 0x60 else 0x1F)
-    else:
-        low = second + 0x7E
+    # JIS X 0208 row/cell to Shift-JIS lead/trail byte (the standard arithmetic).
+    low = second + (0x20 if second >= 0x60 else 0x1F) if first % 2 else second + 0x7E
     high = (first + 1) // 2 + (0x70 if first <= 0x5E else 0xB0)
     return bytes([high, low])
 
@@ -236,7 +244,10 @@ def _detect(data: bytes) -> tuple[str, str] | None:
         return None
     if best is None:
         return None
-    codec = resolve_charset(best.encoding)
+    # Several charsets often give the same text (cp1250 and cp1252 for German);
+    # then the one Western mail uses most is the honest name for it.
+    same = {resolve_charset(name) for name in best.could_be_from_charset}
+    codec = "cp1252" if "cp1252" in same else resolve_charset(best.encoding)
     if not codec or codec == "ascii":
         return None
     try:
@@ -246,11 +257,10 @@ def _detect(data: bytes) -> tuple[str, str] | None:
 
 
 def _last_resort(data: bytes, declared: str, codec: str, problem: str) -> Decoded:
-    if codec and not _is_single_byte(codec) and codec != "utf-8":
+    if codec and not _is_single_byte(codec) and not codec.startswith(("utf-8", *_ASCII_LOOKING)):
         # Broken Japanese or Chinese text: U+FFFD for the broken bytes is better
         # than Latin-1 mojibake for all of it.
-        fallback = _family(codec)[-1] if _family(codec)[-1] != _ISO2022JP_MS else codec
-        text = data.decode(fallback, errors="replace")
+        text = data.decode(_family(codec)[0], errors="replace")
         return Decoded(text, codec, _wrong(declared, f"{codec} with replacements", problem))
     return Decoded(single_byte(data), "cp1252", _wrong(declared, "cp1252", problem))
 

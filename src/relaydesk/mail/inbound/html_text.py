@@ -54,8 +54,8 @@ _REPLACEMENTS = (
     (re.compile(r"<br>"), "\n"),
     (re.compile(r"<li>"), _LINE_MARK + "- "),
     (re.compile(r"<(?:td|th)>"), " "),
-    (re.compile(r"</?(?:%s)>" % "|".join(sorted(_PARAGRAPHS))), _PARAGRAPH_MARK),
-    (re.compile(r"</?(?:%s)>" % "|".join(sorted(_LINES | {"li"}))), _LINE_MARK),
+    (re.compile(rf"</?(?:{'|'.join(sorted(_PARAGRAPHS))})>"), _PARAGRAPH_MARK),
+    (re.compile(rf"</?(?:{'|'.join(sorted(_LINES | {'li'}))})>"), _LINE_MARK),
     (_ANY_TAG, ""),
 )
 _BREAK_RUN = re.compile("[ \n\x01\x02]*[\x01\x02][ \n\x01\x02]*")

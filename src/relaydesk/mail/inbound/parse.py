@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -30,15 +29,11 @@ from relaydesk.mail.inbound.headers import (
     unique,
 )
 from relaydesk.mail.inbound.loop_headers import loop_facts
+from relaydesk.mail.inbound.parse_repair import repair_headers
 from relaydesk.mail.inbound.parsed import ParsedAttachment, ParsedMail
 
 MAX_PROBLEMS = 50
 _ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to")
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_OBSOLETE_FIELD_NAME = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
-_UNFOLDED_PARAMETER = re.compile(
-    rb"^(Content-[A-Za-z-]+:[^\r\n]*;[ \t]*\r?\n)(?=[A-Za-z0-9*-]+=)", re.MULTILINE | re.IGNORECASE
-)
 
 
 def parse_message(raw: bytes) -> ParsedMail:
@@ -83,7 +78,8 @@ def _parse(raw: bytes) -> ParsedMail:
 
 
 def _tree(raw: bytes, problems: list[str]) -> Message:
-    raw = _repair_field_names(raw, problems)
+    raw, repairs = repair_headers(raw)
+    problems += repairs
     try:
         return BytesParser(policy=policy.default).parsebytes(raw)
     except Exception as error:  # noqa: BLE001 - Python's parser has raised on fuzzed input
@@ -93,22 +89,6 @@ def _tree(raw: bytes, problems: list[str]) -> Message:
     message = EmailMessage()
     message.set_payload(raw.decode("ascii", errors="surrogateescape"))
     return message
-
-
-def _repair_field_names(raw: bytes, problems: list[str]) -> bytes:
-    """ "Subject : x" is obsolete but legal (RFC 5322 4.5): Python's parser takes
-    such a line for the start of the body and loses every header after it."""
-    end = _HEADER_END.search(raw)
-    head = raw[: end.start()] if end else raw
-    if _OBSOLETE_FIELD_NAME.search(head):
-        problems.append("header field names followed by spaces before the colon: repaired")
-        raw = _OBSOLETE_FIELD_NAME.sub(rb"\1:", head) + raw[len(head) :]
-    if _UNFOLDED_PARAMETER.search(raw):
-        # "Content-Type: multipart/alternative;" with "boundary=…" on the next
-        # line but not indented: Python ends the header block there.
-        problems.append("MIME parameters on an unindented line: joined to their header")
-        raw = _UNFOLDED_PARAMETER.sub(rb"\1 ", raw)
-    return raw
 
 
 def _body(message: Message, hint: str, raw: bytes, problems: list[str]) -> Body:
