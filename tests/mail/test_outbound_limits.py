@@ -132,3 +132,10 @@ def test_suppression_reasons_in_order_of_precedence(directory: Directory) -> Non
         )
         is None
     )
+
+
+def test_our_x_loop_is_recognised_when_it_comes_back(directory: Directory, settings: Any) -> None:
+    settings.BASE_URL = "https://desk.example.com"
+    assert limits.is_our_loop_token(["Support@desk.test"])
+    assert limits.is_our_loop_token(["desk.example.com"])
+    assert not limits.is_our_loop_token(["helpdesk@partner.example", ""])

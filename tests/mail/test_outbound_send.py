@@ -173,3 +173,22 @@ def test_pending_mail_whose_task_was_lost_is_queued_again(
     row.refresh_from_db()
     assert row.status == OutboundStatus.SENT
     assert len(sending.to("alice@acme.example")) == 1
+
+
+def test_an_operator_may_send_failed_mail_again_and_nothing_else(
+    directory: Directory, sending: SmtpServer, django_capture_on_commit_callbacks: Any
+) -> None:
+    sending.refuse_recipients = "550 5.2.2 mailbox full"
+    row = acknowledge_alice(directory, django_capture_on_commit_callbacks)
+    sending.refuse_recipients = ""
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbound_tasks.send_again(row.pk) is True
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (OutboundStatus.SENT, 1, "")
+    [message] = sending.to("alice@acme.example")
+    assert message["Message-ID"].strip() == f"<{row.message_id}>"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbound_tasks.send_again(row.pk) is False  # sent mail never goes twice
+    assert len(sending.messages) == 1

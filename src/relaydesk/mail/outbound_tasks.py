@@ -4,7 +4,9 @@ picking up rows whose task was lost. Tasks take ids and may run twice."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
+from django.db import transaction
 from django_tasks import task
 
 from relaydesk.core.schedule import every
@@ -52,3 +54,18 @@ def resend_stale_outbound_mail_task() -> int:
     for outbound_id in ids:
         enqueue_send(outbound_id)
     return len(ids)
+
+
+def send_again(outbound_id: int) -> bool:
+    """An operator's "send again" for a FAILED mail: a fresh set of attempts, same Message-ID.
+
+    Only failed mail: sent mail must never go twice, and suppressed mail was
+    held back on purpose. Returns whether the mail was queued.
+    """
+    with transaction.atomic():
+        reset = OutboundMessage.objects.filter(pk=outbound_id, status=OutboundStatus.FAILED).update(
+            status=OutboundStatus.PENDING, attempts=0
+        )
+        if reset:
+            transaction.on_commit(partial(enqueue_send, outbound_id))
+    return bool(reset)

@@ -13,10 +13,12 @@ to the outbox, as SUPPRESSED with the reason, so that an operator sees it:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 
 from relaydesk.core.time import now
+from relaydesk.mail.ids import mail_domain
 from relaydesk.mail.models import OutboundMessage, OutboundStatus
 from relaydesk.tickets.models import Article, Queue
 
@@ -105,3 +107,9 @@ def suppression_reason(
     if capped:
         return flood_reason(address)
     return None
+
+
+def is_our_loop_token(values: Iterable[str]) -> bool:
+    """Does an X-Loop header name us? (Our mail coming back: see compose.loop_token.)"""
+    ours = own_addresses() | {mail_domain().lower()}
+    return any(normalise(value) in ours for value in values)
