@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any, Protocol
 
 import pytest
 
+from relaydesk.mail.models import MailAccount
+from tests.factories import Directory
 from tests.mail.dovecot import DovecotServer, DovecotUnavailable, running_dovecot
+
+IMMEDIATE_TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
+}
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +38,45 @@ def dovecot(dovecot_server: DovecotServer) -> DovecotServer:
     """The session's Dovecot with every mailbox emptied for this test."""
     dovecot_server.reset()
     return dovecot_server
+
+
+class AccountMaker(Protocol):
+    def __call__(
+        self, *, protocol: str = ..., security: str = ..., user: str = ..., **fields: Any
+    ) -> MailAccount: ...
+
+
+@pytest.fixture
+def mail_account(dovecot: DovecotServer, directory: Directory, settings: Any) -> AccountMaker:
+    """Makes MailAccounts on the test Dovecot, for the `support` queue.
+
+    Tasks run at once (ImmediateBackend), so that what a fetch stores is
+    processed into tickets before the test looks.
+    """
+    settings.TASKS = IMMEDIATE_TASKS
+    ports = {
+        ("imap", "none"): dovecot.ports.imap,
+        ("imap", "starttls"): dovecot.ports.imap,
+        ("imap", "ssl"): dovecot.ports.imaps,
+        ("pop3", "none"): dovecot.ports.pop3,
+        ("pop3", "starttls"): dovecot.ports.pop3,
+        ("pop3", "ssl"): dovecot.ports.pop3s,
+    }
+
+    def make(
+        *, protocol: str = "imap", security: str = "none", user: str = "desk", **fields: Any
+    ) -> MailAccount:
+        values: dict[str, Any] = {
+            "name": f"{protocol} {security} {user} {MailAccount.objects.count()}",
+            "protocol": protocol,
+            "host": dovecot.host,
+            "port": ports[protocol, security],
+            "security": security,
+            "username": user,
+            "password": dovecot.users[user],
+            "queue": directory.support,
+            **fields,
+        }
+        return MailAccount.objects.create(**values)
+
+    return make

@@ -239,6 +239,14 @@ mail_location = maildir:~/Maildir
 # Tests log in over plain connections too (security "none").
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# Tests of a wrong password need not wait: no delay after a failed login and
+# no growing penalty per client address.
+auth_failure_delay = 0
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 ssl = yes
 ssl_cert = <{certificate}
 ssl_key = <{key}
