@@ -10,7 +10,7 @@ import pytest
 from relaydesk.accounts.models import User
 from relaydesk.core.time import now
 from relaydesk.mail.models import OutboundMessage, OutboundStatus
-from relaydesk.mail.outbound import notifications
+from relaydesk.mail.outbound import notifications, subscribers  # noqa: F401 (subscribes)
 from relaydesk.mail.outbound.kinds import MailKind
 from relaydesk.mail.outbound.recipients import is_out_of_office
 from relaydesk.tickets.actions import NewArticle, add_article, lock_ticket, set_owner

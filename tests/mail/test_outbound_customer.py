@@ -8,7 +8,7 @@ import pytest
 
 from relaydesk.mail.ids import ticket_number_in
 from relaydesk.mail.models import MailTemplate, OutboundMessage, OutboundStatus
-from relaydesk.mail.outbound import notifications  # noqa: F401 (subscribes the handlers)
+from relaydesk.mail.outbound import subscribers  # noqa: F401 (subscribes the handlers)
 from relaydesk.mail.outbound.kinds import MailKind
 from relaydesk.tickets.actions import (
     NewArticle,

@@ -8,7 +8,7 @@ import pytest
 
 from relaydesk.accounts.models import User
 from relaydesk.mail.models import OutboundMessage
-from relaydesk.mail.outbound import compose, notifications  # noqa: F401 (subscribes)
+from relaydesk.mail.outbound import compose, subscribers  # noqa: F401 (subscribes)
 from relaydesk.mail.outbound.kinds import MailKind
 from relaydesk.tickets.actions import NewArticle, add_article
 from relaydesk.tickets.models import ArticleChannel, SenderKind, SenderNamePolicy

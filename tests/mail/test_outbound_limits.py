@@ -9,7 +9,7 @@ import pytest
 
 from relaydesk.core.time import now
 from relaydesk.mail.models import OutboundMessage, OutboundStatus
-from relaydesk.mail.outbound import limits, notifications  # noqa: F401 (subscribes)
+from relaydesk.mail.outbound import limits, subscribers  # noqa: F401 (subscribes)
 from relaydesk.mail.outbound.kinds import MailKind
 from tests.factories import Directory, UserFactory, make_ticket
 from tests.mail.smtp import (  # noqa: F401 (fixtures)

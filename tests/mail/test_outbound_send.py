@@ -11,10 +11,13 @@ from django_tasks_db.models import DBTaskResult
 from relaydesk.core.time import now
 from relaydesk.mail import outbound_tasks
 from relaydesk.mail.models import OutboundMessage, OutboundStatus
-from relaydesk.mail.outbound import notifications  # noqa: F401 (subscribes)
+from relaydesk.mail.outbound import subscribers  # noqa: F401 (subscribes)
 from relaydesk.mail.outbound.kinds import MailKind
 from relaydesk.mail.outbound.send import retry_delay
+from relaydesk.tickets.actions import add_article
+from relaydesk.tickets.models import StateCategory, TicketState
 from tests.factories import Directory, make_ticket
+from tests.helpers import reply
 from tests.mail.smtp import (  # noqa: F401 (fixtures)
     SmtpServer,
     free_port,
@@ -123,33 +126,68 @@ def test_suppressed_mail_is_never_sent(
     assert sending.messages == []
 
 
-def test_with_the_database_backend_the_send_waits_for_commit_and_a_retry_waits_its_turn(
+def test_with_the_database_backend_work_waits_for_commits_and_a_retry_waits_its_turn(
     directory: Directory, smtp_server: SmtpServer, django_capture_on_commit_callbacks: Any
 ) -> None:
-    """Production's backend: the send task is queued after commit, the retry deferred."""
+    """Production's backend: the event queues a notify task, which writes the outbox
+    rows and queues their send after its commit; a retry is deferred."""
     smtp_server.refuse_recipients = "451 4.3.0 later"
-    with django_capture_on_commit_callbacks(execute=False) as events:
+    with django_capture_on_commit_callbacks(execute=True):
         make_ticket(customer=directory.alice, queue=directory.support)
+    [notify] = DBTaskResult.objects.all()
+    assert notify.task_path.endswith(".notify_ticket_created_task")
+    assert not OutboundMessage.objects.exists()  # the request wrote no mail
+
     with django_capture_on_commit_callbacks(execute=False) as sends:
-        for dispatch in events:
-            dispatch()  # the handlers write the outbox rows …
-    assert not DBTaskResult.objects.exists()  # … and queue nothing before their commit
+        outbound_tasks.notify_ticket_created_task.call(**notify.args_kwargs["kwargs"])
+    row = OutboundMessage.objects.get(kind=MailKind.ACKNOWLEDGEMENT)
+    assert DBTaskResult.objects.count() == 1  # no send queued before the commit
     for send in sends:
         send()
-    [queued] = DBTaskResult.objects.all()
-    row = OutboundMessage.objects.get(kind=MailKind.ACKNOWLEDGEMENT)
+    queued = DBTaskResult.objects.exclude(pk=notify.pk).get()
     assert queued.args_kwargs == {"args": [row.pk], "kwargs": {}}
 
     before = now()
     assert outbound_tasks.send_outbound_message_task.call(row.pk) == OutboundStatus.PENDING
 
-    retry = DBTaskResult.objects.exclude(pk=queued.pk).get()
+    retry = DBTaskResult.objects.exclude(pk__in=[notify.pk, queued.pk]).get()
     assert retry.run_after is not None
     assert before + retry_delay(1) <= retry.run_after <= now() + retry_delay(1)
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutboundStatus.PENDING, 1)
     assert row.last_error.startswith("attempt 1 of 5: recipient refused")
     assert row.last_error.endswith("retrying in 0:01:00")
+
+
+def test_a_notify_task_run_twice_writes_its_mail_once(
+    directory: Directory, sending: SmtpServer, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Every notify task is safe to run twice: its event key finds the first run's rows."""
+    resolved = TicketState.objects.get(category=StateCategory.RESOLVED)
+    directory.support.auto_acknowledge = False
+    directory.support.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(customer=directory.alice, queue=directory.support)
+        article = add_article(
+            actor=directory.agent, via="web", ticket=ticket, article=reply("Done.")
+        )
+    changed = {
+        "ticket_id": ticket.pk,
+        "field": "state",
+        "new": resolved.name,
+        "actor_id": directory.agent.pk,
+        "event_key": "k1",
+    }
+    for _run in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            outbound_tasks.notify_article_added_task.call(article_id=article.pk, event_key="k0")
+            outbound_tasks.notify_ticket_changed_task.call(**changed)
+
+    kinds = sorted(OutboundMessage.objects.values_list("kind", flat=True))
+    assert kinds == [MailKind.REPLY, MailKind.RESOLVED]
+    assert len(sending.to("alice@acme.example")) == 2
+    # The bookkeeping key stays in the outbox; it is no header on the wire.
+    assert all("relaydesk_event" not in message for message in sending.messages)
 
 
 def test_backoff_doubles() -> None:

@@ -1,5 +1,6 @@
-"""Background work of outgoing mail: sending one outbox row, with retries, and
-picking up rows whose task was lost. Tasks take ids and may run twice."""
+"""Background work of outgoing mail: turning a ticket event into outbox rows,
+sending one row (with retries), picking up rows whose task was lost.
+Tasks take ids and may run twice."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django_tasks import task
 from relaydesk.core.schedule import every
 from relaydesk.core.time import now
 from relaydesk.mail.models import OutboundMessage, OutboundStatus
+from relaydesk.mail.outbound import notifications
 from relaydesk.mail.outbound.send import deliver, max_attempts, retry_delay
 
 # A pending row older than this has outlived all its retries' backoff: its task
@@ -36,6 +38,32 @@ def send_outbound_message_task(outbound_id: int) -> str:
     if outcome.retry_after is not None:
         enqueue_send(outbound_id, delay=outcome.retry_after)
     return str(outcome.status)
+
+
+@task()
+def notify_ticket_created_task(
+    ticket_id: int, article_id: int, actor_id: int | None, event_key: str
+) -> None:
+    """Acknowledgement (or the agent's opening article) and the queue's agents."""
+    notifications.notify_ticket_created(
+        ticket_id=ticket_id, article_id=article_id, actor_id=actor_id, event_key=event_key
+    )
+
+
+@task()
+def notify_article_added_task(article_id: int, event_key: str) -> None:
+    """A public agent article to the customer side; a customer's to the owner."""
+    notifications.notify_article_added(article_id=article_id, event_key=event_key)
+
+
+@task()
+def notify_ticket_changed_task(
+    ticket_id: int, field: str, new: str, actor_id: int | None, event_key: str
+) -> None:
+    """Resolved or closed to the customer side; a new owner to that agent."""
+    notifications.notify_ticket_changed(
+        ticket_id=ticket_id, field=field, new=new, actor_id=actor_id, event_key=event_key
+    )
 
 
 def stale_window() -> dt.timedelta:

@@ -1,9 +1,10 @@
-"""Who hears about what: subscribers to the ticket events.
+"""Who hears about what, once a ticket event has happened.
 
-Handlers run after the action's commit. Each re-reads what it needs by id,
-writes outbox rows in its own transaction and leaves the sending to the task
-worker (outbox.py). A failing handler is logged by the event registry and
-never undoes the ticket change.
+subscribers.py hands each event to a task (outbound_tasks.py), which calls
+one of the `notify_*` functions here with ids. They re-read what they need,
+write the outbox rows in one transaction and leave the sending to the send
+task (outbox.py). `event_key` names the event: a task that runs twice finds
+the rows of its first run and writes none again.
 
 To the customer and participants: the acknowledgement of a new ticket (when
 the queue wants one), every public agent article, the move to a resolved or
@@ -14,7 +15,6 @@ a ticket they own, a ticket made theirs, a pending reminder reached.
 from __future__ import annotations
 
 from relaydesk.accounts.models import User
-from relaydesk.core.events import subscribe
 from relaydesk.mail.models import OutboundMessage
 from relaydesk.mail.outbound.kinds import MailKind
 from relaydesk.mail.outbound.outbox import Mail, queue_mail
@@ -23,7 +23,6 @@ from relaydesk.mail.outbound.recipients import (
     customer_recipients,
     queue_watchers,
 )
-from relaydesk.tickets.events import ArticleAdded, TicketChanged, TicketCreated
 from relaydesk.tickets.models import (
     Article,
     SenderKind,
@@ -61,15 +60,17 @@ def is_public_agent_article(article: Article) -> bool:
     return article.visibility == Visibility.PUBLIC and article.sender_kind == SenderKind.AGENT
 
 
-def send_reply(ticket: Ticket, article: Article) -> list[OutboundMessage]:
+def send_reply(ticket: Ticket, article: Article, event_key: str) -> list[OutboundMessage]:
     """The agent's public article itself, to everyone on the customer side but its author."""
     if not is_public_agent_article(article):
         return []
     recipients = customer_recipients(ticket, exclude_user_ids=_excluded(article.author))
-    return queue_mail(Mail(ticket, MailKind.REPLY, article, article.author), recipients)
+    return queue_mail(
+        Mail(ticket, MailKind.REPLY, article, article.author, event_key=event_key), recipients
+    )
 
 
-def acknowledge(ticket: Ticket, article: Article) -> list[OutboundMessage]:
+def acknowledge(ticket: Ticket, article: Article, event_key: str) -> list[OutboundMessage]:
     """The acknowledgement of a ticket a customer opened, when the queue wants one.
 
     One opened by automatic mail gets none: outbox.py stores it as suppressed.
@@ -77,86 +78,97 @@ def acknowledge(ticket: Ticket, article: Article) -> list[OutboundMessage]:
     if not ticket.queue.auto_acknowledge or article.sender_kind != SenderKind.CUSTOMER:
         return []
     recipients = customer_recipients(ticket, exclude_user_ids=set())
-    return queue_mail(Mail(ticket, MailKind.ACKNOWLEDGEMENT, article, article.author), recipients)
+    mail = Mail(ticket, MailKind.ACKNOWLEDGEMENT, article, article.author, event_key=event_key)
+    return queue_mail(mail, recipients)
 
 
-def notify_queue_agents(ticket: Ticket, article: Article, actor: User | None) -> None:
+def notify_queue_agents(
+    ticket: Ticket, article: Article, actor: User | None, event_key: str
+) -> None:
     recipients = agent_recipients(
         queue_watchers(ticket), ticket, MailKind.NEW_TICKET, exclude_user_ids=_excluded(actor)
     )
-    queue_mail(Mail(ticket, MailKind.NEW_TICKET, article, actor), recipients)
+    queue_mail(Mail(ticket, MailKind.NEW_TICKET, article, actor, event_key=event_key), recipients)
 
 
-@subscribe(TicketCreated)
-def on_ticket_created(event: TicketCreated) -> None:
-    ticket, article = _ticket(event.ticket_id), _article(event.article_id)
+def notify_ticket_created(
+    *, ticket_id: int, article_id: int, actor_id: int | None, event_key: str
+) -> None:
+    ticket, article = _ticket(ticket_id), _article(article_id)
     if ticket is None or article is None:
         return
     if article.sender_kind == SenderKind.AGENT:
-        send_reply(ticket, article)  # an agent opening a ticket by writing to the customer
+        # An agent opening a ticket by writing to the customer: that article goes out.
+        send_reply(ticket, article, event_key)
     else:
-        acknowledge(ticket, article)
-    notify_queue_agents(ticket, article, _user(event.actor_id))
+        acknowledge(ticket, article, event_key)
+    notify_queue_agents(ticket, article, _user(actor_id), event_key)
 
 
-def notify_owner_of_follow_up(ticket: Ticket, article: Article) -> None:
+def notify_owner_of_follow_up(ticket: Ticket, article: Article, event_key: str) -> None:
     """The owner hears of a customer's follow-up (a locked ticket always has one)."""
     if ticket.owner is None:
         return
     recipients = agent_recipients(
         [ticket.owner], ticket, MailKind.FOLLOW_UP, exclude_user_ids=_excluded(article.author)
     )
-    queue_mail(Mail(ticket, MailKind.FOLLOW_UP, article, article.author), recipients)
+    mail = Mail(ticket, MailKind.FOLLOW_UP, article, article.author, event_key=event_key)
+    queue_mail(mail, recipients)
 
 
-@subscribe(ArticleAdded)
-def on_article_added(event: ArticleAdded) -> None:
-    article = _article(event.article_id)
+def notify_article_added(*, article_id: int, event_key: str) -> None:
+    article = _article(article_id)
     if article is None:
         return
     ticket = _ticket(article.ticket_id)  # the article's ticket: a merge may have moved it
     if ticket is None:
         return
     if article.sender_kind == SenderKind.AGENT:
-        send_reply(ticket, article)
+        send_reply(ticket, article, event_key)
     elif article.sender_kind == SenderKind.CUSTOMER:
-        notify_owner_of_follow_up(ticket, article)
+        notify_owner_of_follow_up(ticket, article, event_key)
 
 
-def notify_state(ticket: Ticket, state_name: str, actor: User | None) -> None:
+def notify_state(ticket: Ticket, state_name: str, actor: User | None, event_key: str) -> None:
     state = TicketState.objects.filter(name=state_name).first()
     kind = STATE_KINDS.get(StateCategory(state.category)) if state is not None else None
     if kind is None:
         return
     recipients = customer_recipients(ticket, exclude_user_ids=_excluded(actor))
-    queue_mail(Mail(ticket, kind, None, actor), recipients)
+    queue_mail(Mail(ticket, kind, None, actor, event_key=event_key), recipients)
 
 
-def notify_new_owner(ticket: Ticket, owner_email: str, actor: User | None) -> None:
+def notify_new_owner(ticket: Ticket, owner_email: str, actor: User | None, event_key: str) -> None:
     owner = ticket.owner
     if owner is None or owner.email != owner_email:
         return  # the owner changed again meanwhile; that change sends its own mail
     recipients = agent_recipients(
         [owner], ticket, MailKind.OWNER_CHANGED, exclude_user_ids=_excluded(actor)
     )
-    queue_mail(Mail(ticket, MailKind.OWNER_CHANGED, None, actor), recipients)
+    mail = Mail(ticket, MailKind.OWNER_CHANGED, None, actor, event_key=event_key)
+    queue_mail(mail, recipients)
 
 
-@subscribe(TicketChanged)
-def on_ticket_changed(event: TicketChanged) -> None:
-    if event.field not in ("state", "owner"):
+NOTIFIED_FIELDS = ("state", "owner")
+
+
+def notify_ticket_changed(
+    *, ticket_id: int, field: str, new: str, actor_id: int | None, event_key: str
+) -> None:
+    """`new` as the event has it: the state's name, the owner's address."""
+    if field not in NOTIFIED_FIELDS:
         return
-    ticket = _ticket(event.ticket_id)
+    ticket = _ticket(ticket_id)
     if ticket is None:
         return
-    actor = _user(event.actor_id)
-    if event.field == "state":
-        notify_state(ticket, event.new, actor)
+    actor = _user(actor_id)
+    if field == "state":
+        notify_state(ticket, new, actor, event_key)
     else:
-        notify_new_owner(ticket, event.new, actor)
+        notify_new_owner(ticket, new, actor, event_key)
 
 
-def notify_pending_reminder(ticket_id: int) -> list[OutboundMessage]:
+def notify_pending_reminder(ticket_id: int, event_key: str = "") -> list[OutboundMessage]:
     """For the pending-reminder job (a later issue): the owner, else the queue's agents."""
     ticket = _ticket(ticket_id)
     if ticket is None:
@@ -165,4 +177,4 @@ def notify_pending_reminder(ticket_id: int) -> list[OutboundMessage]:
     recipients = agent_recipients(
         candidates, ticket, MailKind.PENDING_REMINDER, exclude_user_ids=set()
     )
-    return queue_mail(Mail(ticket, MailKind.PENDING_REMINDER), recipients)
+    return queue_mail(Mail(ticket, MailKind.PENDING_REMINDER, event_key=event_key), recipients)

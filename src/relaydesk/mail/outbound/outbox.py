@@ -28,6 +28,7 @@ class Mail:
     kind: MailKind
     article: Article | None = None  # the article shown, or the one that triggered the mail
     actor: User | None = None  # who caused it (named in agents' notifications)
+    event_key: str = ""  # names the event, so that handling it twice mails once
 
 
 def ticket_url(ticket: Ticket, recipient: Recipient) -> str:
@@ -57,20 +58,30 @@ def mail_context(mail: Mail, recipient: Recipient) -> MailContext:
     )
 
 
+# Bookkeeping kept with the headers; send.py passes on only real header names.
+EVENT_KEY = "relaydesk_event"
+
+
 def _headers(mail: Mail) -> dict[str, str]:
-    return {
+    headers = {
         **compose.thread_headers(mail.ticket, upto=mail.article),
         **compose.automatic_headers(mail.kind, mail.ticket.queue),
     }
+    if mail.event_key:
+        headers[EVENT_KEY] = mail.event_key
+    return headers
 
 
 def _already_queued(mail: Mail, recipient: Recipient) -> bool:
-    """The same event handled twice must not mail twice (article-bound kinds)."""
-    if mail.article is None:
-        return False
-    return OutboundMessage.objects.filter(
-        kind=mail.kind, article=mail.article, to_address=recipient.address
-    ).exists()
+    """The same event handled twice must not mail twice."""
+    rows = OutboundMessage.objects.filter(
+        ticket=mail.ticket, kind=mail.kind, to_address=recipient.address
+    )
+    if mail.article is not None:
+        return rows.filter(article=mail.article).exists()
+    if mail.event_key:
+        return rows.filter(**{f"headers__{EVENT_KEY}": mail.event_key}).exists()
+    return False
 
 
 def _row(
