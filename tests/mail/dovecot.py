@@ -221,6 +221,8 @@ def write_config(directory: Path, ports: Ports, accounts: Accounts) -> Path:
         )
     )
     dh = f"ssl_dh = <{DH_PARAMETERS}\n" if DH_PARAMETERS.exists() else ""
+    # Only root may chroot; an ordinary user's Dovecot runs its services without.
+    chroot = "" if os.geteuid() == 0 else "chroot =\n"
     config = directory / "dovecot.conf"
     config.write_text(
         f"""\
@@ -243,6 +245,7 @@ auth_mechanisms = plain login
 # no growing penalty per client address.
 auth_failure_delay = 0
 service anvil {{
+  {chroot}
   unix_listener anvil-auth-penalty {{
     mode = 0
   }}
@@ -260,6 +263,7 @@ userdb {{
   args = username_format=%u {users}
 }}
 service imap-login {{
+  {chroot}
   inet_listener imap {{
     port = {ports.imap}
   }}
@@ -269,6 +273,7 @@ service imap-login {{
   }}
 }}
 service pop3-login {{
+  {chroot}
   inet_listener pop3 {{
     port = {ports.pop3}
   }}

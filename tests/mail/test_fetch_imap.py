@@ -156,6 +156,31 @@ def test_a_run_takes_at_most_its_limit_and_the_next_run_goes_on(
     assert dovecot.messages() == {}
 
 
+def test_a_large_folder_is_searched_in_uid_windows(
+    dovecot: DovecotServer, mail_account: AccountMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One SEARCH answer for a huge folder would exceed imaplib's line limit."""
+    monkeypatch.setattr(fetch_imap, "UIDS_PER_SEARCH", 2)
+    searches: list[str] = []
+    search = ImapFolder._uid_windows
+
+    def counted(self: ImapFolder, first: int) -> Any:
+        for window in search(self, first):
+            searches.append(f"{window[0]}:{window[1]}")
+            yield window
+
+    monkeypatch.setattr(ImapFolder, "_uid_windows", counted)
+    account = mail_account(after_import="delete")
+    uids = [dovecot.append(mail(number)) for number in (1, 2, 3)]
+
+    report = fetch_account(account, limit=2)
+
+    assert (report.fetched, report.removed, report.has_more) == (2, 2, True)
+    assert list(dovecot.messages()) == [uids[2]]
+    assert searches[0] == "1:2"
+    assert len(searches) == len(range(1, uids[2] + 1, 2))  # stopped once it had enough
+
+
 def fail_after_store(monkeypatch: pytest.MonkeyPatch) -> None:
     """The crash window: stored and committed, the server not yet cleaned up."""
 

@@ -35,6 +35,7 @@ from relaydesk.core.models import PeriodicJob
 from relaydesk.core.schedule import Job, claim
 from relaydesk.core.time import now
 from relaydesk.mail.inbound.fetch_common import (
+    EXPECTED_ERRORS,
     FetchError,
     RemoteMailbox,
     RemoteMessage,
@@ -92,7 +93,12 @@ def fetch_account(account: MailAccount, *, limit: int = MESSAGES_PER_RUN) -> Fet
         except Exception as exc:
             # Whatever went wrong belongs to this account only: record it and go on.
             report.error = describe(exc)
-            logger.warning("fetching mail account %s failed: %s", account.name, report.error)
+            logger.warning(
+                "fetching mail account %s failed: %s",
+                account.name,
+                report.error,
+                exc_info=not isinstance(exc, EXPECTED_ERRORS),
+            )
         _record_outcome(account, report)
     _enqueue_processing(report)
     return report

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import imaplib
+import poplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,6 +21,11 @@ class FetchError(Exception):
     says what, in words an administrator understands."""
 
 
+# What a mail server or the network may do to a run: logged without a traceback.
+# Anything else is a surprise and is logged with one.
+EXPECTED_ERRORS = (FetchError, OSError, EOFError, imaplib.IMAP4.error, poplib.error_proto)
+
+
 @dataclass(frozen=True)
 class RemoteMessage:
     """One message as the server knows it."""
@@ -32,8 +39,8 @@ class RemoteMailbox(Protocol):
 
     via: InboundVia
 
-    def messages(self) -> Sequence[RemoteMessage]:
-        """The messages worth looking at, oldest first."""
+    def messages(self) -> Iterable[RemoteMessage]:
+        """The messages worth looking at, oldest first (may be read lazily)."""
 
     def fetch(self, message: RemoteMessage) -> bytes | None:
         """Its raw bytes, or None when another client removed it meanwhile."""

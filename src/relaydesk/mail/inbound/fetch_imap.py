@@ -26,6 +26,9 @@ from relaydesk.mail.models import InboundMessage, InboundVia, MailAccount
 
 # UIDs per STORE/MOVE/EXPUNGE command, to keep command lines short.
 UIDS_PER_COMMAND = 200
+# A SEARCH answer is one line, and imaplib refuses lines over 1 MB (some
+# 100,000 UIDs): larger folders are searched in windows of this many UIDs.
+UIDS_PER_SEARCH = 50_000
 
 
 class ImapFolder:
@@ -38,29 +41,47 @@ class ImapFolder:
         self.account = account
         self.capabilities = server_capabilities(client)
         self.is_kept = account.after_import == MailAccount.AfterImport.KEEP
-        self.message_count, uid_validity = self._select()
+        self.message_count = self._select()
+        uid_validity = self._status_value("UIDVALIDITY")
+        if uid_validity is None:
+            raise FetchError(f"the server gave no UIDVALIDITY for folder {account.folder!r}")
+        self.uid_next = self._status_value("UIDNEXT")
         self.source_prefix = f"imap:{account.folder}:{uid_validity}:"
 
-    def _select(self) -> tuple[int, str]:
+    def _select(self) -> int:
+        """Select the folder; returns how many messages it holds."""
         folder = self.account.folder
         typ, data = self.client.select(mailbox_argument(folder), readonly=self.is_kept)
         if typ != "OK":
             raise FetchError(f"cannot open IMAP folder {folder!r}: {server_text(data)}")
-        _, validity = self.client.response("UIDVALIDITY")
-        if not validity or validity[0] is None:
-            raise FetchError(f"the server gave no UIDVALIDITY for folder {folder!r}")
-        return int(data[0] or 0), server_text(validity)
+        return int(data[0] or 0)
 
-    def messages(self) -> list[RemoteMessage]:
+    def _status_value(self, name: str) -> int | None:
+        _, data = self.client.response(name)
+        value = server_text(data)
+        return int(value) if value.isdigit() else None
+
+    def messages(self) -> Iterator[RemoteMessage]:
         if self.message_count == 0:
-            return []
+            return
         first = self._first_new_uid() if self.is_kept else 1
-        typ, data = self.client.uid("SEARCH", f"UID {first}:*")
-        if typ != "OK":
-            raise FetchError(f"IMAP SEARCH failed: {server_text(data)}")
-        # "n:*" always includes the highest UID, even when it is below n.
-        uids = sorted(uid for uid in map(int, server_text(data).split()) if uid >= first)
-        return [RemoteMessage(key=str(uid), source=f"{self.source_prefix}{uid}") for uid in uids]
+        for low, high in self._uid_windows(first):
+            typ, data = self.client.uid("SEARCH", f"UID {low}:{high}")
+            if typ != "OK":
+                raise FetchError(f"IMAP SEARCH failed: {server_text(data)}")
+            # "n:*" always includes the highest UID, even when it is below n.
+            uids = sorted(uid for uid in map(int, server_text(data).split()) if uid >= low)
+            for uid in uids:
+                yield RemoteMessage(key=str(uid), source=f"{self.source_prefix}{uid}")
+
+    def _uid_windows(self, first: int) -> Iterator[tuple[int, str]]:
+        """UID ranges to search, oldest first; fetching stops taking them once
+        a run has enough messages."""
+        if self.message_count <= UIDS_PER_SEARCH or self.uid_next is None:
+            yield first, "*"
+            return
+        for low in range(first, self.uid_next, UIDS_PER_SEARCH):
+            yield low, str(low + UIDS_PER_SEARCH - 1)
 
     def _first_new_uid(self) -> int:
         """Kept messages stay in the folder for good; looking at all of them
