@@ -34,14 +34,16 @@ COUNTER_SQL = (
 TICKET_SQL = (
     "INSERT INTO tickets_ticket (number, title, queue_id, state_id, priority_id, customer_id,"
     " organisation_id, is_locked, is_private, created_at, updated_at,"
-    " last_customer_contact_at, version)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1) RETURNING id"
+    " last_customer_contact_at, external_number, version)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '', 1) RETURNING id"
 )
 ARTICLE_SQL = (
     "INSERT INTO tickets_article (ticket_id, channel, sender_kind, author_id, visibility,"
     " from_address, to_addresses, cc_addresses, subject, body_text, body_html, message_id,"
-    ' in_reply_to, "references", raw_sha256, created_at)'
-    " VALUES (%s, 'email', 'customer', %s, 'public', %s, %s, '', %s, %s, '', %s, '', '', '', %s)"
+    ' in_reply_to, "references", raw_sha256, is_auto_reply, is_bounce, review_reason,'
+    " created_at)"
+    " VALUES (%s, 'email', 'customer', %s, 'public', %s, %s, '', %s, %s, '', %s, '', '', '',"
+    " false, false, '', %s)"
     " RETURNING id"
 )
 NON_WORD = re.compile(r"[^\w]+")

@@ -6,3 +6,8 @@ class MailConfig(AppConfig):
     name = "relaydesk.mail"
     label = "mail"
     verbose_name = _("Mail")
+
+    def ready(self) -> None:
+        # Event subscribers and periodic jobs register themselves on import.
+        from relaydesk.mail import outbound_tasks  # noqa: F401
+        from relaydesk.mail.outbound import subscribers  # noqa: F401
