@@ -25,6 +25,7 @@ _ENCODED_WORD = re.compile(rb"=\?([^?\s]*)\?([bBqQ])\?(.*?)(?:\?=|$)")
 _FOLD = re.compile(rb"\r?\n(?=[ \t])")
 _LINE_BREAKS = re.compile(rb"[\r\n]+")
 _QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _PERCENT_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 _MESSAGE_ID = re.compile(r"<([^<>\s]*)>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -74,7 +75,7 @@ def decode_words(raw: bytes, hint: str = "") -> tuple[str, list[str]]:
             pieces.append(_decode_plain(between, hint, problems))
         charset, encoding, text = match.groups()
         charset_name = charset.decode("ascii", errors="replace")
-        payload = _b_decode(text) if encoding in b"bB" else _q_decode(text)
+        payload = lenient_b64decode(text) if encoding in b"bB" else _q_decode(text)
         if pending and pending[-1][0].lower() == charset_name.lower():
             pending[-1] = (pending[-1][0], pending[-1][1] + payload)
         else:
@@ -106,8 +107,9 @@ def _decode_plain(raw: bytes, hint: str, problems: list[str]) -> str:
     return decoded.text
 
 
-def _b_decode(text: bytes) -> bytes:
-    cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", text)
+def lenient_b64decode(text: bytes) -> bytes:
+    """Base64 as mailers write it: stray characters and missing padding are ignored."""
+    cleaned = _NOT_BASE64.sub(b"", text)
     if len(cleaned) % 4 == 1:  # a stray character: drop it rather than lose the word
         cleaned = cleaned[:-1]
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from email import policy
+import re
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
@@ -29,10 +29,14 @@ from relaydesk.mail.inbound.headers import (
     unique,
 )
 from relaydesk.mail.inbound.loop_headers import loop_facts
+from relaydesk.mail.inbound.parse_parts import PARSE_POLICY
 from relaydesk.mail.inbound.parse_repair import repair_headers
 from relaydesk.mail.inbound.parsed import ParsedAttachment, ParsedMail
 
 MAX_PROBLEMS = 50
+MAX_PARTS = 1000
+MAX_MULTIPARTS = 100
+_CONTENT_TYPE_LINE = re.compile(rb"^content-type:[ \t]*(multipart/)?", re.IGNORECASE | re.MULTILINE)
 _ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to")
 
 
@@ -51,7 +55,12 @@ def _parse(raw: bytes) -> ParsedMail:
     if not headers.has("from") and not headers.has("subject") and not headers.has("date"):
         problems.append("no From, Subject or Date header: perhaps not an email message")
     hint = _charset_hint(message)
-    body = _body(message, hint, raw, problems)
+    too_complex = _too_complex(raw)
+    if too_complex:
+        whole = (ParsedAttachment("message.eml", "message/rfc822", raw),)
+        body = Body("", "", whole, (too_complex,))
+    else:
+        body = _body(message, hint, raw, problems)
     subject, subject_problems = decode_words(headers.first("subject") or b"", hint)
     problems += [f"Subject: {problem}" for problem in subject_problems]
     sender = _sender(headers, hint, problems)
@@ -77,11 +86,26 @@ def _parse(raw: bytes) -> ParsedMail:
     )
 
 
+def _too_complex(raw: bytes) -> str:
+    """Why the MIME structure is beyond the limits, or "" (SECURITY.md class 16).
+
+    Python's parser recurses once per nesting level and fails after a few
+    hundred, after a second or more; real mail stays far below both limits.
+    """
+    parts = multiparts = 0
+    for match in _CONTENT_TYPE_LINE.finditer(raw):
+        parts += 1
+        multiparts += match.group(1) is not None
+    if parts > MAX_PARTS or multiparts > MAX_MULTIPARTS:
+        return f"{parts} MIME parts, {multiparts} of them multipart: over the limit, kept whole"
+    return ""
+
+
 def _tree(raw: bytes, problems: list[str]) -> Message:
     raw, repairs = repair_headers(raw)
     problems += repairs
     try:
-        return BytesParser(policy=policy.default).parsebytes(raw)
+        return BytesParser(policy=PARSE_POLICY).parsebytes(raw)
     except Exception as error:  # noqa: BLE001 - Python's parser has raised on fuzzed input
         problems.append(
             f"MIME structure unreadable ({type(error).__name__}): read as one text part"

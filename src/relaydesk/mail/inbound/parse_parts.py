@@ -7,8 +7,6 @@ decoding is the standard library's, which is lenient with broken base64.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import quopri
 import re
@@ -17,11 +15,35 @@ from email import policy
 from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 
-from relaydesk.mail.inbound.headers import RawHeaders, decode_words, one_line, parse_parameters
+from relaydesk.mail.inbound.headers import (
+    RawHeaders,
+    decode_words,
+    lenient_b64decode,
+    one_line,
+    parse_parameters,
+)
 
+
+class _RawValuePolicy(EmailPolicy):
+    """policy.default, except that a header is fetched as its raw string, unfolded.
+
+    We read every header ourselves from the raw value (headers.py), so the
+    structured header objects policy.default builds on each access are never
+    used; building them is what makes it slow on many-part messages (3,000
+    small parts: 2 s instead of 0.15 s) and what raises on malformed values.
+    Message's own accessors (content type, boundary, transfer decoding) work
+    on raw strings, as they do under compat32.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return "".join(value.splitlines())  # unfolded, as policy.default does
+
+
+PARSE_POLICY = _RawValuePolicy()
 # Re-emit header lines exactly as they arrived (no refolding of long lines).
-_VERBATIM = policy.default.clone(refold_source="none")
+_VERBATIM = PARSE_POLICY.clone(refold_source="none")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
@@ -94,12 +116,16 @@ def part_bytes(part: Message, info: PartInfo) -> bytes:
         return data
     if part.is_multipart():
         return body_of(part)
+    return _decoded_payload(part)
+
+
+def _decoded_payload(part: Message) -> bytes:
     try:
-        data = part.get_payload(decode=True)
+        decoded = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - fall back to the undecoded bytes
-        data = None
-    if isinstance(data, bytes):
-        return data
+        decoded = None
+    if isinstance(decoded, bytes):
+        return decoded
     payload = part.get_payload()
     return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
 
@@ -107,10 +133,7 @@ def part_bytes(part: Message, info: PartInfo) -> bytes:
 def _transfer_decode(data: bytes, encoding: str) -> bytes:
     if encoding == "quoted-printable":
         return quopri.decodestring(data)
-    try:
-        return base64.b64decode(re.sub(rb"[^A-Za-z0-9+/=]", b"", data) + b"==")
-    except (binascii.Error, ValueError):
-        return data
+    return lenient_b64decode(data)
 
 
 def body_of(part: Message) -> bytes:
@@ -124,7 +147,7 @@ def serialise(message: Message, linesep: str = "\n") -> bytes:
     """A parsed message as bytes again: header lines verbatim, body as parsed."""
     buffer = io.BytesIO()
     try:
-        generator = BytesGenerator(
+        generator: BytesGenerator[Message] = BytesGenerator(
             buffer, mangle_from_=False, policy=_VERBATIM.clone(linesep=linesep)
         )
         generator.flatten(message)
@@ -139,7 +162,7 @@ def serialise(message: Message, linesep: str = "\n") -> bytes:
 def nested_subject(data: bytes, hint: str = "") -> str:
     """The Subject of a message held as bytes (an attached .eml), decoded."""
     try:
-        headers = RawHeaders(BytesParser(policy=policy.default).parsebytes(data, headersonly=True))
+        headers = RawHeaders(BytesParser(policy=PARSE_POLICY).parsebytes(data, headersonly=True))
     except Exception:  # noqa: BLE001
         return ""
     return one_line(decode_words(headers.first("subject") or b"", hint)[0])
