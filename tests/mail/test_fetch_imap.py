@@ -10,8 +10,8 @@ import pytest
 
 from relaydesk.core.schedule import registered_jobs
 from relaydesk.core.storage import read_blob
-from relaydesk.mail.fetch_tasks import fetch_mail_accounts_task
-from relaydesk.mail.inbound import fetch_imap
+from relaydesk.mail.fetch_tasks import fetch_mail_account_task, fetch_mail_accounts_task
+from relaydesk.mail.inbound import fetch, fetch_imap
 from relaydesk.mail.inbound.fetch import LEASE, account_lease, fetch_account, fetch_active_accounts
 from relaydesk.mail.inbound.fetch_imap import ImapFolder, compact_uid_set, encode_modified_utf7
 from relaydesk.mail.models import InboundMessage, InboundStatus, InboundVia
@@ -333,6 +333,32 @@ def test_the_periodic_task_fetches_every_active_account(
     assert InboundMessage.objects.count() == 1
     assert dovecot.messages() == {}
     assert list(dovecot.messages(user="other").values()) == [mail(2)]
+
+
+def test_a_backlog_is_fetched_run_after_run_without_waiting(
+    dovecot: DovecotServer, mail_account: AccountMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch, "MESSAGES_PER_RUN", 1)
+    account = mail_account()
+    for number in (1, 2, 3):
+        dovecot.append(mail(number))
+
+    fetch_mail_account_task.enqueue(account.pk)
+
+    assert InboundMessage.objects.count() == 3
+    assert dovecot.messages() == {}
+
+
+def test_a_queued_fetch_of_a_deactivated_account_does_nothing(
+    dovecot: DovecotServer, mail_account: AccountMaker
+) -> None:
+    account = mail_account(is_active=False)
+    dovecot.append(mail(1))
+
+    result = fetch_mail_account_task.enqueue(account.pk)
+
+    assert result.return_value == {"skipped": "inactive or deleted"}
+    assert list(dovecot.messages().values()) == [mail(1)]
 
 
 def test_settings_that_cannot_work_are_refused_before_connecting(

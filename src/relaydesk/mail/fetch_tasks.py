@@ -31,6 +31,10 @@ def fetch_mail_account_task(account_id: int) -> dict[str, int | str | bool]:
     if account is None:
         return {"skipped": "inactive or deleted"}
     report = fetch_account(account)
+    if report.has_more:
+        # A backlog drains run after run without waiting a minute between
+        # them; each run stays bounded.
+        fetch_mail_account_task.enqueue(account_id)
     return {
         "stored": report.fetched,
         "already_stored": report.already_stored,

@@ -79,9 +79,11 @@ class FetchReport:
         return len(self.stored)
 
 
-def fetch_account(account: MailAccount, *, limit: int = MESSAGES_PER_RUN) -> FetchReport:
-    """Fetch up to `limit` new messages of one account; never raises for a
-    mail server's failure (it is recorded in `last_error` and the report)."""
+def fetch_account(account: MailAccount, *, limit: int | None = None) -> FetchReport:
+    """Fetch up to `limit` (MESSAGES_PER_RUN) new messages of one account; never
+    raises for a mail server's failure (it is recorded in `last_error` and the
+    report)."""
+    limit = MESSAGES_PER_RUN if limit is None else limit
     report = FetchReport(account=account.name)
     with account_lease(account) as is_held:
         if not is_held:
