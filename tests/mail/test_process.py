@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from django.db import connection
 from pytest_django.fixtures import Settings
 
 from relaydesk.accounts.models import User, UserKind
@@ -465,3 +467,65 @@ def test_a_processed_message_is_neither_discarded_nor_processed_again(
     assert discard(row, actor=operator).status == InboundStatus.NEW_TICKET
     assert reprocess(row, actor=operator).status == InboundStatus.NEW_TICKET
     assert Article.objects.count() == 1
+
+
+# --- concurrency (PostgreSQL: real row locks and concurrent transactions) -------------------
+
+
+def run_side_by_side(pks: list[int]) -> list[InboundMessage]:
+    """Process the messages in parallel threads, each with its own connection."""
+    barrier = threading.Barrier(len(pks))
+    results: dict[int, InboundMessage] = {}
+    errors: list[BaseException] = []
+
+    def work(pk: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[pk] = process_inbound(pk)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(pk,)) for pk in pks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return [results[pk] for pk in pks]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_on_two_deliveries_of_one_message_make_one_article(
+    directory: Directory,
+) -> None:
+    raw = raw_mail(to="support@desk.test, hardware@desk.test", message_id="race@acme.example")
+    rows = [
+        store_raw(b"Delivered-To: support@desk.test\r\n" + raw, via="mailgate"),
+        store_raw(b"Delivered-To: hardware@desk.test\r\n" + raw, via="imap"),
+    ]
+
+    done = run_side_by_side([row.pk for row in rows])
+
+    assert sorted(row.status for row in done) == [InboundStatus.DUPLICATE, InboundStatus.NEW_TICKET]
+    assert Article.objects.count() == 1
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_on_two_mails_of_one_new_sender_make_one_customer(
+    directory: Directory,
+) -> None:
+    rows = [
+        store_raw(raw_mail(sender="New <new@startup.example>", subject=f"Mail {n}"), via="imap")
+        for n in range(2)
+    ]
+
+    done = run_side_by_side([row.pk for row in rows])
+
+    assert [row.status for row in done] == [InboundStatus.NEW_TICKET] * 2
+    assert User.objects.filter(email__iexact="new@startup.example").count() == 1
+    assert set(Ticket.objects.values_list("customer__email", flat=True)) == {"new@startup.example"}

@@ -42,6 +42,7 @@ from relaydesk.mail.inbound.compose import mail_article, title_of
 from relaydesk.mail.inbound.customers import (
     Sender,
     add_participants,
+    create_customer,
     customer_for,
     identify_sender,
 )
@@ -204,7 +205,10 @@ def first_article(mail: Mail, queue: Queue) -> FirstArticle:
         return FirstArticle(
             None, None, mail.article(SenderKind.CUSTOMER, review_reason=review), False
         )
-    customer = sender.customer or customer_for(sender.address, sender.name)
+    # The sender was looked up already: an unknown one is created without a second look.
+    customer = sender.customer or create_customer(sender.address, sender.name)
+    if not (customer.is_active and customer.is_customer):  # lost a race to an agent's account
+        return FirstArticle(None, None, mail.article(SenderKind.CUSTOMER), False)
     trusted = not parsed.is_automatic
     return FirstArticle(customer, customer, mail.article(SenderKind.CUSTOMER), trusted)
 

@@ -41,22 +41,31 @@ class Duplicate:
     value: str
 
 
-def find_duplicate(inbound: InboundMessage, raw: bytes, message_id: str) -> Duplicate | None:
-    return same_bytes(inbound) or same_message(inbound, raw, message_id)
+def find_duplicate(
+    inbound: InboundMessage, others: list[InboundMessage], raw: bytes, message_id: str
+) -> Duplicate | None:
+    """`others`: the other deliveries with the same bytes or Message-ID (locked by the caller)."""
+    return same_bytes(inbound, others) or same_message(inbound, raw, message_id)
 
 
-def same_bytes(inbound: InboundMessage) -> Duplicate | None:
-    earlier = (
-        InboundMessage.objects.select_related("article__ticket", "duplicate_of")
-        .filter(raw_sha256=inbound.raw_sha256, status__in=TAKEN, article__isnull=False)
-        .exclude(pk=inbound.pk)
-        .order_by("pk")
-        .first()
+def same_bytes(inbound: InboundMessage, others: list[InboundMessage]) -> Duplicate | None:
+    earlier = next(
+        (
+            other
+            for other in others  # in key order: the earliest first
+            if other.raw_sha256 == inbound.raw_sha256
+            and other.status in TAKEN
+            and other.article_id is not None
+        ),
+        None,
     )
-    if earlier is None or earlier.article is None:
+    if earlier is None:
         return None
-    original = earlier.duplicate_of or earlier
-    return Duplicate(earlier.article, original, "raw_sha256", inbound.raw_sha256)
+    article = Article.objects.select_related("ticket").get(pk=earlier.article_id)
+    original = earlier
+    if earlier.duplicate_of_id is not None:
+        original = InboundMessage.objects.get(pk=earlier.duplicate_of_id)
+    return Duplicate(article, original, "raw_sha256", inbound.raw_sha256)
 
 
 def same_message(inbound: InboundMessage, raw: bytes, message_id: str) -> Duplicate | None:

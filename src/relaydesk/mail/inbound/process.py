@@ -23,7 +23,7 @@ from types import FrameType
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from relaydesk.accounts.models import User
 from relaydesk.core.errors import DomainError
@@ -101,10 +101,10 @@ def _process(pk: int, *, allowed: Collection[InboundStatus], actor: User | None)
     progress = Progress()
     try:
         with transaction.atomic():
-            row = lock_deliveries(pk)
+            row, others = lock_deliveries(pk)
             if row.status not in allowed:
                 return row
-            outcome = handle(row, progress)
+            outcome = handle(row, others, progress)
             record(row, outcome, actor)
         return row
     except InboundMessage.DoesNotExist:
@@ -115,25 +115,31 @@ def _process(pk: int, *, allowed: Collection[InboundStatus], actor: User | None)
         return quarantine(pk, reason, allowed=allowed, actor=actor)
 
 
-def lock_deliveries(pk: int) -> InboundMessage:
-    """Lock this row and every other delivery of the same message, in key order."""
-    row = InboundMessage.objects.only("raw_sha256", "message_id").get(pk=pk)
-    same = Q(pk=pk) | Q(raw_sha256=row.raw_sha256)
-    if row.message_id:
-        same |= Q(message_id=row.message_id)
+def lock_deliveries(pk: int) -> tuple[InboundMessage, list[InboundMessage]]:
+    """Lock this row and every other delivery of the same message, in key order.
+
+    One statement: the row's sha256 and Message-ID come from subqueries, so
+    that the lock is taken on all of them at once. Returns (row, the others).
+    """
+    this = InboundMessage.objects.filter(pk=pk)
+    same_bytes = Subquery(this.values("raw_sha256")[:1])
+    same_id = Subquery(this.exclude(message_id="").values("message_id")[:1])
     locked = list(
         InboundMessage.objects.select_for_update(of=("self",))
         .select_related("queue", "account__queue")
-        .filter(same)
+        .filter(Q(pk=pk) | Q(raw_sha256=same_bytes) | Q(message_id=same_id))
         .order_by("pk")
     )
-    return next(delivery for delivery in locked if delivery.pk == pk)
+    row = next((delivery for delivery in locked if delivery.pk == pk), None)
+    if row is None:
+        raise InboundMessage.DoesNotExist(f"no inbound message {pk}")
+    return row, [delivery for delivery in locked if delivery.pk != pk]
 
 
 Handled = Outcome | Duplicate
 
 
-def handle(row: InboundMessage, progress: Progress) -> Handled:
+def handle(row: InboundMessage, others: list[InboundMessage], progress: Progress) -> Handled:
     progress.step = "checking the size"
     limit = max_bytes()
     if row.size > limit:
@@ -147,7 +153,7 @@ def handle(row: InboundMessage, progress: Progress) -> Handled:
     if not row.message_id and parsed.message_id:
         row.message_id = parsed.message_id.strip("<>")[:MESSAGE_ID_MAX_LENGTH]
     progress.step = "checking for duplicates"
-    duplicate = find_duplicate(row, raw, parsed.message_id or row.message_id)
+    duplicate = find_duplicate(row, others, raw, parsed.message_id or row.message_id)
     if duplicate is not None:
         return duplicate
     progress.step = "threading and delivering"

@@ -22,7 +22,16 @@ _WHITESPACE = re.compile(r"\s+")
 # The headers that say what a message is; trace headers (Received,
 # Delivered-To, Return-Path, X-Original-To …) differ between deliveries of the
 # same message and are left out on purpose.
-FINGERPRINT_HEADERS = ("from", "to", "cc", "subject", "date", "message-id", "content-type")
+FINGERPRINT_HEADERS = (
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "date",
+    "message-id",
+    "content-type",
+    "content-disposition",
+)
 
 
 def split_raw(raw: bytes) -> tuple[bytes, bytes]:
