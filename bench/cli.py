@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--json-only", action="store_true", help="no progress on stderr, only the result"
         )
+    from bench.mail import add_mail_parser
+
+    add_mail_parser(commands)
     return parser
 
 
@@ -81,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported once Django is set up: the fixture module imports models.
     from bench.fixture import prepare_fixture
 
+    if options.op == "mail":
+        from bench.mail import main_mail
+
+        return main_mail(options, prepare_fixture(), progress)
     operation = operation_factory(options.op)(prepare_fixture())
     vendor, name = database_label()
     progress(f"{options.op}: {options.n} tickets, {options.concurrency} thread(s), {vendor} {name}")

@@ -2,35 +2,24 @@
 
 Zero lost, zero crashes: each message index.jsonl lists ends as a new ticket,
 a follow-up, a duplicate or a quarantine entry. (How well the parser reads
-them is tests/mail/test_corpus.py's business.) Counts per status and per
+them is tests/mail/test_corpus_parse.py's business.) Counts per status and per
 source are printed for the issue's closing note.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from relaydesk.accounts.models import AgentGroup
 from relaydesk.cli.mail import ingest
 from relaydesk.mail.models import InboundMessage
-from tests.factories import QueueFactory
+from relaydesk.tickets.models import Queue
+from tests.mail.corpus import corpus_dir, load_index
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "email"
 SETTLED = {"new_ticket", "follow_up", "duplicate", "quarantined"}
-
-
-def load_corpus_index() -> list[dict[str, Any]]:
-    index = CORPUS / "index.jsonl"
-    if not index.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"the email corpus is missing: {index}", pytrace=False)
-        pytest.skip(f"SKIPPED, NOT TESTED: no email corpus at {CORPUS} (in CI this fails)")
-    return [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
 
 
 def status_table(title: str, counts: dict[str, Counter[str]]) -> str:
@@ -46,16 +35,18 @@ def status_table(title: str, counts: dict[str, Counter[str]]) -> str:
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_every_corpus_message_is_stored_and_settled(capsys: pytest.CaptureFixture[str]) -> None:
-    entries = load_corpus_index()
-    queue = QueueFactory(name="Support", email_address="support@desk.test")
+    entries = load_index()
+    corpus = corpus_dir()
+    group = AgentGroup.objects.create(name="Support team")
+    queue = Queue.objects.create(name="Support", email_address="support@desk.test", group=group)
     statuses: dict[str, list[str]] = {}
 
     def report(path: str, inbound: InboundMessage, raw: bytes) -> None:
         # An mbox member is reported as "file#N"; the index lists the file.
-        relative = str(Path(path.split("#", 1)[0]).relative_to(CORPUS))
+        relative = str(Path(path.split("#", 1)[0]).relative_to(corpus))
         statuses.setdefault(relative, []).append(inbound.status)
 
-    summary = ingest([CORPUS / entry["path"] for entry in entries], queue=queue, report=report)
+    summary = ingest([corpus / entry["path"] for entry in entries], queue=queue, report=report)
 
     assert (summary.not_stored, summary.unreadable, summary.empty) == ("", [], 0)
     lost = [entry["path"] for entry in entries if entry["path"] not in statuses]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from relaydesk.accounts.models import AgentGroup
 from relaydesk.cli import main
 from relaydesk.cli.mail import ingest
 from relaydesk.mail.inbound.ingest_sources import (
@@ -17,7 +18,6 @@ from relaydesk.mail.inbound.ingest_sources import (
 )
 from relaydesk.mail.models import InboundMessage, InboundStatus, InboundVia
 from relaydesk.tickets.models import Queue
-from tests.factories import QueueFactory
 
 
 def message(
@@ -139,8 +139,8 @@ def test_folders_are_walked_in_name_order_and_problems_are_reported_not_fatal(
 
 @pytest.fixture
 def support(db: None) -> Queue:
-    queue: Queue = QueueFactory(name="Support", email_address="support@desk.test")
-    return queue
+    group = AgentGroup.objects.create(name="Support team")
+    return Queue.objects.create(name="Support", email_address="support@desk.test", group=group)
 
 
 def mixed_folder(root: Path) -> Path:

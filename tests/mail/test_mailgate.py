@@ -9,9 +9,11 @@ The tests read what the processes wrote through `relaydesk manage shell`.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -19,8 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
+from relaydesk.cli import mail as mail_cli
+from relaydesk.cli import main
+from relaydesk.mail.models import InboundMessage, InboundStatus
 from tests.core.test_cli import free_port, relaydesk_command
 from tests.test_bench import throwaway_postgres_database
 
@@ -251,3 +256,37 @@ def test_ingest_as_a_process_prints_json_and_exits_0(
         "From a file",
     )
     assert result.stderr.decode().startswith("ingest: 1 messages stored (1 new ticket,")
+
+
+class Pipe:
+    """Standard input as an MTA gives it: bytes, not a terminal."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.buffer = io.BytesIO(raw)
+
+    def isatty(self) -> bool:
+        return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_failure_after_storing_asks_the_mta_to_retry_and_keeps_the_copy(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In-process: the only way to make the database fail between the two
+    # steps. The pipeline quarantines everything it can; it raises only when
+    # it cannot write the quarantine either.
+    def database_gone(inbound: InboundMessage) -> InboundMessage:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(sys, "stdin", Pipe(message("Hello", "gone@acme.example")))
+    monkeypatch.setattr(mail_cli, "process_stored", database_gone)
+
+    code = main(["mailgate"])
+
+    (row,) = InboundMessage.objects.all()
+    assert code == EX_TEMPFAIL
+    assert row.status == InboundStatus.RECEIVED
+    assert capsys.readouterr().err == (
+        f"relaydesk: message stored (reference {row.pk}) but not processed, try again:"
+        " the database is unavailable: server closed the connection unexpectedly\n"
+    )
