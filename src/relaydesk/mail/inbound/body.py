@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from relaydesk.core.html import sanitize_html
 from relaydesk.mail.inbound.charsets import decode_text
-from relaydesk.mail.inbound.html_text import html_to_text, is_too_deeply_nested
+from relaydesk.mail.inbound.html_text import HTML_TEXT_LIMIT, html_to_text, is_too_deeply_nested
 from relaydesk.mail.inbound.parse_parts import (
     PartInfo,
     html_charset,
@@ -174,9 +174,15 @@ class _Composer:
             self._attach(leaf)
         text = "\n".join(self._text(leaf) for leaf in self.walk.text).strip("\n")
         html_source = self._html_source()
-        html = self._sanitised(html_source) if html_source else ""
+        if len(html_source) > HTML_TEXT_LIMIT:
+            # Bounded time (nh3 and the text extraction are linear, this caps them);
+            # the stored raw message keeps the whole HTML.
+            self.problems.append(f"HTML body over {HTML_TEXT_LIMIT} characters: cut there")
+            html_source = html_source[:HTML_TEXT_LIMIT]
+        too_deep = is_too_deeply_nested(html_source)
+        html = self._sanitised(html_source, too_deep) if html_source else ""
         if not text.strip() and html_source:
-            text = self._html_text(html_source)
+            text = self._html_text(html_source, too_deep)
         html, referenced = _rewrite_cids(html, {f.content_id for f in self.files if f.content_id})
         files = tuple(
             ParsedAttachment(f.filename, f.content_type, f.content, f.content_id,
@@ -229,14 +235,14 @@ class _Composer:
                 pieces.append(f"<pre>{html_module.escape(self._text(leaf))}</pre>")
         return "\n".join(pieces)
 
-    def _html_text(self, source: str) -> str:
-        text, reduced = html_to_text(source)
+    def _html_text(self, source: str, too_deep: bool | None = None) -> str:
+        text, reduced = html_to_text(source, too_deep=too_deep)
         if reduced:
             self.problems.append("HTML body too large or too deeply nested: text made roughly")
         return text
 
-    def _sanitised(self, source: str) -> str:
-        if is_too_deeply_nested(source):
+    def _sanitised(self, source: str, too_deep: bool) -> str:
+        if too_deep:
             self.problems.append("HTML body too deeply nested to sanitise: kept as text only")
             return ""
         return sanitize_html(source)

@@ -35,6 +35,7 @@ from relaydesk.mail.inbound.parsed import ParsedAttachment, ParsedMail
 
 MAX_PROBLEMS = 50
 MAX_PARTS = 1000
+MAX_ADDRESS_HEADER = 64 * 1024  # about 1,500 addresses
 MAX_MULTIPARTS = 100
 _CONTENT_TYPE_LINE = re.compile(rb"^content-type:[ \t]*(multipart/)?", re.IGNORECASE | re.MULTILINE)
 _ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to")
@@ -71,10 +72,10 @@ def _parse(raw: bytes) -> ParsedMail:
         subject=one_line(subject),
         from_address=sender.address,
         from_name=sender.name,
-        to=_addresses(headers, ("to",), hint),
-        cc=_addresses(headers, ("cc",), hint),
-        reply_to=_addresses(headers, ("reply-to",), hint),
-        delivered_to=_addresses(headers, _ENVELOPE_HEADERS, hint),
+        to=_addresses(headers, ("to",), hint, problems),
+        cc=_addresses(headers, ("cc",), hint, problems),
+        reply_to=_addresses(headers, ("reply-to",), hint, problems),
+        delivered_to=_addresses(headers, _ENVELOPE_HEADERS, hint, problems),
         in_reply_to=tuple(parse_message_ids(headers.first("in-reply-to"))),
         references=tuple(parse_message_ids(b" ".join(headers.all("references")))),
         date=parse_date(headers.first("date")),
@@ -144,13 +145,18 @@ def _sender(headers: RawHeaders, hint: str, problems: list[str]) -> Address:
     return Address(mailboxes[0].name if mailboxes else "", "")
 
 
-def _addresses(headers: RawHeaders, names: tuple[str, ...], hint: str) -> tuple[str, ...]:
-    found = [
-        mailbox.address
-        for name in names
-        for value in headers.all(name)
-        for mailbox in parse_addresses(value, hint)
-    ]
+def _addresses(
+    headers: RawHeaders, names: tuple[str, ...], hint: str, problems: list[str]
+) -> tuple[str, ...]:
+    found = []
+    for name in names:
+        for value in headers.all(name):
+            if len(value) > MAX_ADDRESS_HEADER:
+                # Thousands of recipients: spam or a mistake; reading them all
+                # would cost seconds. Cut at the last comma before the limit.
+                problems.append(f"{name}: over {MAX_ADDRESS_HEADER} bytes, the rest not read")
+                value = value[: value.rfind(b",", 0, MAX_ADDRESS_HEADER) + 1 or MAX_ADDRESS_HEADER]
+            found += [mailbox.address for mailbox in parse_addresses(value, hint)]
     return unique(found)
 
 
