@@ -17,7 +17,7 @@ from relaydesk.mail.inbound.fetch_imap import ImapFolder, compact_uid_set, encod
 from relaydesk.mail.models import InboundMessage, InboundStatus, InboundVia
 from relaydesk.tickets.models import Article, Ticket
 from tests.mail.conftest import AccountMaker
-from tests.mail.dovecot import DovecotServer
+from tests.mail.dovecot import DovecotServer, free_ports
 
 # Fetching commits (store_raw is durable); serialized_rollback brings back the
 # ticket states the migrations made, which a transactional test's flush removes.
@@ -259,6 +259,18 @@ def test_a_wrong_password_is_recorded_and_other_accounts_are_still_fetched(
     assert broken.last_error == reports[broken.name].error
     assert broken.last_fetched_at is None
     assert "wrong" not in broken.last_error
+
+
+def test_an_unreachable_server_is_recorded(
+    dovecot: DovecotServer, mail_account: AccountMaker
+) -> None:
+    account = mail_account(port=free_ports(1)[0])
+
+    report = fetch_account(account)
+
+    assert report.error == "ConnectionRefusedError: [Errno 111] Connection refused"
+    account.refresh_from_db()
+    assert account.last_error == report.error
 
 
 def test_a_missing_folder_is_an_error_not_an_empty_mailbox(

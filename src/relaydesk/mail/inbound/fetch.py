@@ -224,7 +224,9 @@ def _enqueue_processing(report: FetchReport) -> None:
 
 def describe(exc: BaseException) -> str:
     """A one-line, readable reason (server replies arrive as bytes)."""
-    text = server_text(exc.args) or type(exc).__name__
+    # OSError's own text reads best: "[Errno 111] Connection refused".
+    text = str(exc) if isinstance(exc, OSError) else server_text(exc.args)
+    text = text or type(exc).__name__
     if isinstance(exc, FetchError):
         return text
     return f"{type(exc).__name__}: {text}"
