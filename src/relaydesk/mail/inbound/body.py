@@ -166,7 +166,7 @@ class _Composer:
         self.walk = walk
         self.problems = walk.problems
         self.files: list[ParsedAttachment] = []
-        self._text_cache: dict[int, str] = {}
+        self._decoded: dict[int, str] = {}  # by leaf number: each part is decoded once
         self._binary: set[int] = set()
 
     def body(self) -> Body:
@@ -175,8 +175,8 @@ class _Composer:
         text = "\n".join(self._text(leaf) for leaf in self.walk.text).strip("\n")
         html_source = self._html_source()
         if len(html_source) > HTML_TEXT_LIMIT:
-            # Bounded time (nh3 and the text extraction are linear, this caps them);
-            # the stored raw message keeps the whole HTML.
+            # Bounded time: nh3 and the text extraction are linear, this caps
+            # them. The stored raw message keeps the whole HTML.
             self.problems.append(f"HTML body over {HTML_TEXT_LIMIT} characters: cut there")
             html_source = html_source[:HTML_TEXT_LIMIT]
         too_deep = is_too_deeply_nested(html_source)
@@ -185,20 +185,25 @@ class _Composer:
             text = self._html_text(html_source, too_deep)
         html, referenced = _rewrite_cids(html, {f.content_id for f in self.files if f.content_id})
         files = tuple(
-            ParsedAttachment(f.filename, f.content_type, f.content, f.content_id,
-                             is_inline=f.content_id in referenced)
-            for f in self.files
-        )  # fmt: skip
+            dataclasses.replace(file, is_inline=file.content_id in referenced)
+            for file in self.files
+        )
         return Body(text, html, files, tuple(self.problems))
 
     def _text(self, leaf: _Leaf) -> str:
-        key = id(leaf)
-        if key not in self._text_cache:
-            if leaf.info.content_type == "text/html":
-                self._text_cache[key] = self._html_text(self._html(leaf))
-            else:
-                self._text_cache[key] = self._plain(leaf)
-        return self._text_cache[key]
+        """A body part as text; a part that cannot be decoded is kept as a file."""
+        if leaf.number not in self._decoded:
+            try:
+                if leaf.info.content_type == "text/html":
+                    text = self._html_text(self._html(leaf))
+                else:
+                    text = self._plain(leaf)
+            except Exception as error:  # noqa: BLE001 - one part must not lose the others
+                self._note(leaf, f"unreadable ({type(error).__name__}), kept as a file")
+                self._attach(leaf)
+                text = ""
+            self._decoded[leaf.number] = text
+        return self._decoded[leaf.number]
 
     def _plain(self, leaf: _Leaf) -> str:
         info = leaf.info
@@ -216,12 +221,17 @@ class _Composer:
         return result.text
 
     def _html(self, leaf: _Leaf) -> str:
-        data = part_bytes(leaf.part, leaf.info)
-        if self._is_binary(leaf, data):
-            return ""
-        decoded = decode_text(data, leaf.info.charset or html_charset(data))
-        self._note(leaf, decoded.problem)
-        return decoded.text
+        """An HTML part decoded (cached: both the text and the HTML body read it)."""
+        key = -leaf.number  # apart from _text's entries for the same part
+        if key not in self._decoded:
+            data = part_bytes(leaf.part, leaf.info)
+            if self._is_binary(leaf, data):
+                self._decoded[key] = ""
+            else:
+                decoded = decode_text(data, leaf.info.charset or html_charset(data))
+                self._note(leaf, decoded.problem)
+                self._decoded[key] = decoded.text
+        return self._decoded[key]
 
     def _html_source(self) -> str:
         """The HTML body: HTML parts as they are, text parts in between as <pre>."""
@@ -236,14 +246,18 @@ class _Composer:
         return "\n".join(pieces)
 
     def _html_text(self, source: str, too_deep: bool | None = None) -> str:
-        text, reduced = html_to_text(source, too_deep=too_deep)
-        if reduced:
-            self.problems.append("HTML body too large or too deeply nested: text made roughly")
+        if len(source) > HTML_TEXT_LIMIT:
+            self.problems.append(
+                f"HTML part over {HTML_TEXT_LIMIT} characters: text made of its start"
+            )
+        text, rough = html_to_text(source, too_deep=too_deep)
+        if rough:
+            self.problems.append("HTML too deeply nested: text made by stripping the tags")
         return text
 
     def _sanitised(self, source: str, too_deep: bool) -> str:
         if too_deep:
-            self.problems.append("HTML body too deeply nested to sanitise: kept as text only")
+            self.problems.append("HTML too deeply nested to sanitise: kept as text only")
             return ""
         return sanitize_html(source)
 
@@ -252,21 +266,13 @@ class _Composer:
         try:
             content = part_bytes(leaf.part, info)
         except Exception as error:  # noqa: BLE001 - keep the part, even empty
-            self.problems.append(f"part {leaf.number}: content unreadable ({type(error).__name__})")
+            self._note(leaf, f"content unreadable ({type(error).__name__})")
             content = b""
         name = info.filename
-        if (
-            not name
-            and info.maintype == "message"
-            and info.content_type != "message/delivery-status"
-        ):
-            subject = nested_subject(content, self.walk.hint)[:_SUBJECT_NAME_LENGTH]
-            name = (
-                f"{subject.replace('/', '-').replace(chr(92), '-').strip()}.eml" if subject else ""
-            )
+        if not name and info.content_type in _MESSAGE_TYPES:
+            name = _message_file_name(nested_subject(content, self.walk.hint))
         if not name:
-            extension = _extension(info.content_type)
-            name = f"attachment-{len(self.files) + 1}{extension}"
+            name = f"attachment-{len(self.files) + 1}{_extension(info.content_type)}"
         content_type = (
             "message/rfc822" if info.content_type == "message/global" else info.content_type
         )
@@ -279,9 +285,7 @@ class _Composer:
             return False
         if leaf.number not in self._binary:
             self._binary.add(leaf.number)
-            self.problems.append(
-                f"part {leaf.number} ({leaf.info.content_type}): binary data, kept as a file"
-            )
+            self._note(leaf, "binary data, kept as a file")
             leaf.info = dataclasses.replace(leaf.info, content_type="application/octet-stream")
             self._attach(leaf)
         return True
@@ -289,6 +293,12 @@ class _Composer:
     def _note(self, leaf: _Leaf, problem: str) -> None:
         if problem:
             self.problems.append(f"part {leaf.number} ({leaf.info.content_type}): {problem}")
+
+
+def _message_file_name(subject: str) -> str:
+    """An attached message's file name: its subject (no path separators), or ""."""
+    name = subject[:_SUBJECT_NAME_LENGTH].replace("/", "-").replace("\\", "-").strip()
+    return f"{name}.eml" if name else ""
 
 
 def _extension(content_type: str) -> str:

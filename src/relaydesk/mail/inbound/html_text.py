@@ -61,7 +61,6 @@ _REPLACEMENTS = (
     (_ANY_TAG, ""),
 )
 _BREAK_RUN = re.compile("[ \n\x01\x02]*[\x01\x02][ \n\x01\x02]*")
-_SPACES_AROUND_NEWLINE = re.compile(r" *\n *")
 _WHITESPACE = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -83,12 +82,11 @@ def is_too_deeply_nested(html: str) -> bool:
 
 
 def html_to_text(html: str, *, too_deep: bool | None = None) -> tuple[str, bool]:
-    """The text a reader sees, and whether the input had to be cut or reduced.
+    """The text a reader sees, and whether it was made roughly (tags stripped).
 
-    `too_deep` is `is_too_deeply_nested` of the cut input, when the caller
-    has it already.
+    Only the first HTML_TEXT_LIMIT characters are read. `too_deep` is
+    `is_too_deeply_nested` of those, when the caller has it already.
     """
-    truncated = len(html) > HTML_TEXT_LIMIT
     html = html[:HTML_TEXT_LIMIT]
     if is_too_deeply_nested(html) if too_deep is None else too_deep:
         stripped = html_module.unescape(_ANY_TAG.sub(" ", html))
@@ -111,7 +109,7 @@ def html_to_text(html: str, *, too_deep: bool | None = None) -> tuple[str, bool]
             pieces.append(_replace_tags(_WHITESPACE.sub(" ", segment)))
     text = _BREAK_RUN.sub(_line_breaks, "".join(pieces))
     text = html_module.unescape(text).replace("\xa0", " ")
-    return _BLANK_LINES.sub("\n\n", text).strip(), truncated
+    return _BLANK_LINES.sub("\n\n", text).strip(), False
 
 
 def _replace_tags(segment: str) -> str:
