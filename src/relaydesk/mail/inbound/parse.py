@@ -38,7 +38,13 @@ MAX_PARTS = 1000
 MAX_ADDRESS_HEADER = 64 * 1024  # about 1,500 addresses
 MAX_MULTIPARTS = 100
 _CONTENT_TYPE_LINE = re.compile(rb"^content-type:[ \t]*(multipart/)?", re.IGNORECASE | re.MULTILINE)
-_ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to")
+# The headers ParsedMail's to, cc, reply_to and delivered_to are read from.
+_ADDRESS_HEADERS = (
+    ("to",),
+    ("cc",),
+    ("reply-to",),
+    ("delivered-to", "x-original-to", "envelope-to"),
+)
 
 
 def parse_message(raw: bytes) -> ParsedMail:
@@ -51,12 +57,12 @@ def parse_message(raw: bytes) -> ParsedMail:
 
 def _parse(raw: bytes) -> ParsedMail:
     problems: list[str] = []
-    message = _tree(raw, problems)
+    too_complex = _too_complex(raw)
+    message = _tree(raw, problems, headers_only=bool(too_complex))
     headers = RawHeaders(message)
     if not headers.has("from") and not headers.has("subject") and not headers.has("date"):
         problems.append("no From, Subject or Date header: perhaps not an email message")
     hint = _charset_hint(message)
-    too_complex = _too_complex(raw)
     if too_complex:
         whole = (ParsedAttachment("message.eml", "message/rfc822", raw),)
         body = Body("", "", whole, (too_complex,))
@@ -67,15 +73,19 @@ def _parse(raw: bytes) -> ParsedMail:
     sender = _sender(headers, hint, problems)
     content_type = parse_parameters(headers.first("content-type"))
     loop = loop_facts(headers, content_type, from_address=sender.address, subject=subject)
+    message_id = _message_id(headers, raw, problems)
+    to, cc, reply_to, delivered_to = (
+        _addresses(headers, names, hint, problems) for names in _ADDRESS_HEADERS
+    )
     return ParsedMail(
-        message_id=_message_id(headers, raw, problems),
+        message_id=message_id,
         subject=one_line(subject),
         from_address=sender.address,
         from_name=sender.name,
-        to=_addresses(headers, ("to",), hint, problems),
-        cc=_addresses(headers, ("cc",), hint, problems),
-        reply_to=_addresses(headers, ("reply-to",), hint, problems),
-        delivered_to=_addresses(headers, _ENVELOPE_HEADERS, hint, problems),
+        to=to,
+        cc=cc,
+        reply_to=reply_to,
+        delivered_to=delivered_to,
         in_reply_to=tuple(parse_message_ids(headers.first("in-reply-to"))),
         references=tuple(parse_message_ids(b" ".join(headers.all("references")))),
         date=parse_date(headers.first("date")),
@@ -102,11 +112,11 @@ def _too_complex(raw: bytes) -> str:
     return ""
 
 
-def _tree(raw: bytes, problems: list[str]) -> Message:
+def _tree(raw: bytes, problems: list[str], *, headers_only: bool) -> Message:
     raw, repairs = repair_headers(raw)
     problems += repairs
     try:
-        return BytesParser(policy=PARSE_POLICY).parsebytes(raw)
+        return BytesParser(policy=PARSE_POLICY).parsebytes(raw, headersonly=headers_only)
     except Exception as error:  # noqa: BLE001 - Python's parser has raised on fuzzed input
         problems.append(
             f"MIME structure unreadable ({type(error).__name__}): read as one text part"
