@@ -106,12 +106,20 @@ def test_a_wrong_charset_is_reported_as_a_problem() -> None:
 def test_nul_bytes_and_lone_surrogates_never_reach_a_text_field() -> None:
     raw = message(
         b"Subject: =?utf-8?q?a=00b?=\r\nContent-Type: text/plain; charset=utf-7\r\n",
-        b"x+2D3-y\x00z",  # UTF-7 for a lone high surrogate, then a NUL
+        # UTF-7 for a lone high surrogate, then a stray NUL in otherwise plain text.
+        b"x+2D3-y\x00z and some more text, long enough to be read as text",
     )
     mail = parse_message(raw)
     assert mail.subject == "a b"  # a control character in a one-line field becomes a space
-    assert "\x00" not in mail.text
-    assert not any(0xD800 <= ord(char) <= 0xDFFF for char in mail.text)
+    assert mail.text == "xyz and some more text, long enough to be read as text"
+
+
+def test_many_nul_bytes_make_a_text_part_a_file() -> None:
+    mail = parse_message(message(b"Content-Type: text/plain\r\n", b"MZ\x90\x00\x03\x00\x00\x00"))
+    assert mail.text == ""
+    assert [(a.filename, a.content) for a in mail.attachments] == [
+        ("attachment-1.bin", b"MZ\x90\x00\x03\x00\x00\x00")
+    ]
 
 
 # --- addresses, ids, dates -----------------------------------------------------------

@@ -13,6 +13,7 @@ never the main body (a forwarded mail stays one file, named after its subject).
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import html as html_module
 import mimetypes
@@ -279,9 +280,14 @@ class _Composer:
         self.files.append(ParsedAttachment(name, content_type, content, info.content_id))
 
     def _is_binary(self, leaf: _Leaf, data: bytes) -> bool:
-        """NUL bytes in a text part mean a file (an Outlook .msg sent raw, a
-        mislabelled document): it is kept as an attachment, not shown as text."""
-        if b"\x00" not in data[:65536] or leaf.info.charset.lower().startswith(_WIDE_CHARSETS):
+        """Many NUL bytes in a text part mean a file (an Outlook .msg sent raw, a
+        mislabelled document): it is kept as an attachment, not shown as text.
+        A stray NUL or two in real text is only dropped (ParsedMail's contract)."""
+        sample = data[:65536]
+        nul_bytes = sample.count(b"\x00")
+        if nul_bytes < 2 or nul_bytes * 100 <= len(sample):
+            return False
+        if _is_wide_text(leaf.info.charset, sample):
             return False
         if leaf.number not in self._binary:
             self._binary.add(leaf.number)
@@ -293,6 +299,12 @@ class _Composer:
     def _note(self, leaf: _Leaf, problem: str) -> None:
         if problem:
             self.problems.append(f"part {leaf.number} ({leaf.info.content_type}): {problem}")
+
+
+def _is_wide_text(charset: str, sample: bytes) -> bool:
+    """UTF-16 or UTF-32, by declaration or byte order mark: NUL bytes are normal there."""
+    boms = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+    return charset.lower().startswith(_WIDE_CHARSETS) or sample.startswith(boms)
 
 
 def _message_file_name(subject: str) -> str:

@@ -34,7 +34,7 @@ class PlainText:
 def plain_text(
     data: bytes, charset: str, *, flowed: bool, delsp: bool, hint: str = ""
 ) -> PlainText:
-    decoded = decode_text(data, charset or hint)
+    decoded = decode_text(data, charset, hint=hint)
     text = normalise_newlines(decoded.text)
     if flowed:
         text = unflow(text, delsp=delsp)
