@@ -59,7 +59,7 @@ def same_bytes(inbound: InboundMessage, others: list[InboundMessage]) -> Duplica
         ),
         None,
     )
-    if earlier is None:
+    if earlier is None or earlier.article_id is None:
         return None
     article = Article.objects.select_related("ticket").get(pk=earlier.article_id)
     original = earlier

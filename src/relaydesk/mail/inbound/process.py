@@ -1,14 +1,17 @@
 """Processing a stored message: parse, recognise duplicates, thread, deliver.
 
-All of it — customer accounts, the ticket or article, the row's new status —
-happens in one transaction. Any failure (a parser crash, a size or time limit,
-a refused action, a database error) rolls it back and puts the message into
-quarantine with the reason, in a transaction of its own: the raw bytes stay,
-an operator can look, then process again or discard.
+The message is read and parsed first, outside any transaction (parsing is CPU
+work and must hold no lock); then every write — customer accounts, the ticket
+or article, the row's new status — happens in one transaction. Any failure (a
+parser crash, a size or time limit, a refused action, a database error) rolls
+it back and puts the message into quarantine with the reason, in a transaction
+of its own: the raw bytes stay, an operator can look, then process again or
+discard.
 
 Deliveries of one message (same bytes, or same Message-ID) are processed one
 at a time: their InboundMessage rows are locked together, in key order, before
-anything is read, so two workers cannot both make an article of the same mail.
+duplicates are looked for, so two workers cannot both make an article of the
+same mail.
 """
 
 from __future__ import annotations
@@ -68,13 +71,16 @@ def parse_seconds() -> float:
     return float(getattr(settings, "RELAYDESK_MAIL_PARSE_SECONDS", DEFAULT_PARSE_SECONDS))
 
 
-def _pk(inbound: InboundMessage | int) -> int:
-    return inbound.pk if isinstance(inbound, InboundMessage) else int(inbound)
+def _snapshot(inbound: InboundMessage | int) -> InboundMessage:
+    """The row as the caller has it (no query), or read by id."""
+    if isinstance(inbound, InboundMessage):
+        return inbound
+    return InboundMessage.objects.get(pk=int(inbound))
 
 
 def process_inbound(inbound: InboundMessage | int) -> InboundMessage:
     """Process a RECEIVED message; any other status is left as it is (idempotent)."""
-    return _process(_pk(inbound), allowed=UNPROCESSED, actor=None)
+    return _process(_snapshot(inbound), allowed=UNPROCESSED, actor=None)
 
 
 def reprocess(inbound: InboundMessage | int, *, actor: User) -> InboundMessage:
@@ -82,13 +88,14 @@ def reprocess(inbound: InboundMessage | int, *, actor: User) -> InboundMessage:
 
     A message that became a ticket, a follow-up or a duplicate is left alone.
     """
-    return _process(_pk(inbound), allowed=OPERATOR_MAY_PROCESS, actor=actor)
+    return _process(_snapshot(inbound), allowed=OPERATOR_MAY_PROCESS, actor=actor)
 
 
 def discard(inbound: InboundMessage | int, *, actor: User) -> InboundMessage:
     """Set a message aside for good (status DISCARDED); the raw bytes are kept."""
     with transaction.atomic():
-        row = InboundMessage.objects.select_for_update().get(pk=_pk(inbound))
+        pk = inbound.pk if isinstance(inbound, InboundMessage) else int(inbound)
+        row = InboundMessage.objects.select_for_update().get(pk=pk)
         if row.status in (InboundStatus.RECEIVED, InboundStatus.QUARANTINED):
             row.status = InboundStatus.DISCARDED
             row.handled_by = actor
@@ -97,14 +104,22 @@ def discard(inbound: InboundMessage | int, *, actor: User) -> InboundMessage:
     return row
 
 
-def _process(pk: int, *, allowed: Collection[InboundStatus], actor: User | None) -> InboundMessage:
+def _process(
+    snapshot: InboundMessage, *, allowed: Collection[InboundStatus], actor: User | None
+) -> InboundMessage:
+    """Parse outside any transaction (CPU work must not hold SQLite's write lock or
+    the rows' locks), then do every write in one transaction under the lock."""
+    pk = snapshot.pk
     progress = Progress()
     try:
+        if snapshot.status not in allowed:
+            return snapshot
+        raw, parsed = read_and_parse(snapshot, progress)
         with transaction.atomic():
             row, others = lock_deliveries(pk)
-            if row.status not in allowed:
+            if row.status not in allowed:  # another worker got there first
                 return row
-            outcome = handle(row, others, progress)
+            outcome = handle(row, others, raw, parsed, progress)
             record(row, outcome, actor)
         return row
     except InboundMessage.DoesNotExist:
@@ -139,7 +154,7 @@ def lock_deliveries(pk: int) -> tuple[InboundMessage, list[InboundMessage]]:
 Handled = Outcome | Duplicate
 
 
-def handle(row: InboundMessage, others: list[InboundMessage], progress: Progress) -> Handled:
+def read_and_parse(row: InboundMessage, progress: Progress) -> tuple[bytes, ParsedMail]:
     progress.step = "checking the size"
     limit = max_bytes()
     if row.size > limit:
@@ -149,7 +164,16 @@ def handle(row: InboundMessage, others: list[InboundMessage], progress: Progress
     progress.step = "reading the raw message"
     raw = read_blob(row.raw_sha256)
     progress.step = "parsing"
-    parsed = parse(strip_internal_headers(raw))
+    return raw, parse(strip_internal_headers(raw))
+
+
+def handle(
+    row: InboundMessage,
+    others: list[InboundMessage],
+    raw: bytes,
+    parsed: ParsedMail,
+    progress: Progress,
+) -> Handled:
     if not row.message_id and parsed.message_id:
         row.message_id = parsed.message_id.strip("<>")[:MESSAGE_ID_MAX_LENGTH]
     progress.step = "checking for duplicates"

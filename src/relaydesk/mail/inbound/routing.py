@@ -1,6 +1,6 @@
 """Where a mail that continues no ticket opens one, and which addresses are ours.
 
-The target queue, in this order (documented in docs/mail.md):
+The target queue, in this order (documented in docs/mail-processing.md):
 
 1. the active queue owning a receiving address — Delivered-To / X-Original-To
    / Envelope-To first (the MTA's word for this delivery), then To, then Cc;
