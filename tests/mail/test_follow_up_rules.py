@@ -268,6 +268,12 @@ def test_a_strangers_cc_adds_nobody(directory: Directory, ticket: Ticket) -> Non
     assert not fresh(ticket).participants.exists()
 
 
+def test_a_colleagues_cc_adds_nobody(directory: Directory, ticket: Ticket) -> None:
+    deliver(reply(ticket, sender=directory.bob.email, cc="carol@globex.example"))
+
+    assert not fresh(ticket).participants.exists()
+
+
 def test_the_requesters_follow_up_adds_ccd_participants(
     directory: Directory, ticket: Ticket
 ) -> None:

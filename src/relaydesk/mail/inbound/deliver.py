@@ -25,8 +25,9 @@ to a mail that threads into a ticket:
   (a customer article without author) or new_ticket (linked to the old one).
 
 Cc'd customers become participants (queue setting `cc_become_participants`)
-only on trusted, non-automatic mail: from the requester's side or an agent,
-never from a stranger, whose Cc would otherwise be a way into someone's ticket.
+only on trusted, non-automatic mail from the requester or an agent — never
+from a stranger or a colleague, whose Cc would otherwise be a way into
+someone else's ticket (sharing is the requester's to decide, as in the portal).
 """
 
 from __future__ import annotations
@@ -272,7 +273,10 @@ def customer_follow_up(mail: Mail, match: Match, customer: User) -> Outcome:
         row = add_article(actor=customer, via=Channel.EMAIL, ticket=match.ticket, article=article)
     except TicketClosed:
         return closed_follow_up(mail, match)
-    add_cc_participants(mail, row.ticket)
+    # Sharing is the requester's to decide (as in the portal): a participant's or a
+    # colleague's Cc does not open someone else's ticket to more people.
+    if row.ticket.customer_id == customer.pk:
+        add_cc_participants(mail, row.ticket)
     return followed(match, row)
 
 
