@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from relaydesk.accounts.models import User
 from relaydesk.core.ticket_numbers import subject_tag
@@ -421,6 +422,18 @@ def test_mail_from_our_own_address_is_kept_internal(directory: Directory, ticket
     article = Article.objects.get(pk=row.article_id)
     assert article.visibility == Visibility.INTERNAL
     assert article.review_reason == "sent from our own address hardware@desk.test"
+
+
+def test_mail_from_our_default_sender_is_ours_too(
+    directory: Directory, ticket: Ticket, settings: Settings
+) -> None:
+    settings.DEFAULT_FROM_EMAIL = "Relaydesk <relaydesk@localhost>"
+
+    row = deliver(reply(ticket, sender="relaydesk@localhost"))
+
+    article = Article.objects.get(pk=row.article_id)
+    assert article.visibility == Visibility.INTERNAL
+    assert article.review_reason == "sent from our own address relaydesk@localhost"
 
 
 def test_a_bounce_that_threads_nowhere_opens_a_ticket_without_a_customer(

@@ -79,11 +79,12 @@ def find_user(address: str) -> User | None:
 
 def identify_sender(address: str, name: str, own: frozenset[str]) -> Sender:
     address = address.strip()
+    if address and normalise(address) in own:  # ours, even where it is not a public address
+        return Sender(address=address, name="", user=None, is_own=True)
     if not is_usable_address(address):
         return Sender(address="", name="", user=None, is_own=False)
-    is_own = normalise(address) in own
-    user = None if is_own else find_user(address)
-    return Sender(address=address, name=clean_name(name, address), user=user, is_own=is_own)
+    user = find_user(address)
+    return Sender(address=address, name=clean_name(name, address), user=user, is_own=False)
 
 
 def organisation_for(address: str) -> Organisation | None:

@@ -14,6 +14,7 @@ Only when no queue is active at all is the mail quarantined.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from django.conf import settings
 
@@ -49,7 +50,8 @@ def queues_by_address() -> dict[str, Queue]:
 
 def own_addresses(by_address: dict[str, Queue]) -> frozenset[str]:
     """Addresses mail from which is our own (a queue's, or the default sender)."""
-    return frozenset({*by_address, normalise(settings.DEFAULT_FROM_EMAIL)})
+    default_from = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    return frozenset({*by_address, normalise(default_from)})
 
 
 def receiving_addresses(parsed: ParsedMail) -> list[str]:
