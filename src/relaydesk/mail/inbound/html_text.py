@@ -42,7 +42,7 @@ _SELF_CLOSING = frozenset(
     | {"param", "source", "track", "wbr"}
 )
 _TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)")
-_ANY_TAG = re.compile(r"<[^>]*>")
+_ANY_TAG = re.compile(r"<[^<>]*>")  # "[^<>]": a lone "<" must not make it quadratic
 # About 0.3 s of html5ever's stack scans on this machine; real mail stays far below.
 _NESTING_COST_LIMIT = 20_000_000
 
@@ -60,7 +60,10 @@ _REPLACEMENTS = (
     (re.compile(rf"</?(?:{'|'.join(sorted(_LINES | {'li'}))})>"), _LINE_MARK),
     (_ANY_TAG, ""),
 )
-_BREAK_RUN = re.compile("[ \n\x01\x02]*[\x01\x02][ \n\x01\x02]*")
+# A run of breaks starts at a newline or a marker, so that every match
+# consumes what it scans (a pattern that could start at any space and then
+# look for a marker would be quadratic on 50,000 <br>).
+_BREAK_RUN = re.compile("[ ]?[\n\x01\x02][ \n\x01\x02]*")
 _WHITESPACE = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -126,7 +129,7 @@ def _line_breaks(run: re.Match[str]) -> str:
     and Outlook) adds a line.
     """
     text = run.group(0)
-    wanted = 2 if _PARAGRAPH_MARK in text else 1
+    wanted = 2 if _PARAGRAPH_MARK in text else 1 if _LINE_MARK in text else 0
     breaks = text.count("\n")
     if "\n" in text.strip(" \n"):
         return "\n" * (wanted + breaks)

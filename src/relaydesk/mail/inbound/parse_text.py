@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from relaydesk.mail.inbound.charsets import decode_text
 
-_UU_BLOCK = re.compile(r"^begin [0-7]{3,4} ([^\n]+)\n(.*?)^end[ \t]*$\n?", re.MULTILINE | re.DOTALL)
+_UU_BEGIN = re.compile(r"^begin [0-7]{3,4} ([^\n]+)\n", re.MULTILINE)
+_UU_END = re.compile(r"^end[ \t]*$\n?", re.MULTILINE)
 _SIGNATURE_SEPARATOR = "-- "
 
 
@@ -76,20 +77,30 @@ def _quoted(text: str, depth: int) -> str:
 
 
 def extract_uuencoded(text: str) -> tuple[str, tuple[UuFile, ...]]:
-    """Take `begin 644 name` … `end` blocks out of the text, decoded."""
+    """Take `begin 644 name` … `end` blocks out of the text, decoded.
+
+    Scanned by hand, each "end" searched for once from where the previous
+    block ended: a regular expression pairing every "begin" with the next
+    "end" is quadratic on thousands of "begin" lines without one.
+    """
     if "begin " not in text:
         return text, ()
     files: list[UuFile] = []
-
-    def take(match: re.Match[str]) -> str:
-        content = _uudecode(match.group(2))
+    kept: list[str] = []
+    position = 0
+    while begin := _UU_BEGIN.search(text, position):
+        end = _UU_END.search(text, begin.end())
+        if end is None:
+            break  # no "end" after this "begin": none after any later one either
+        content = _uudecode(text[begin.end() : end.start()])
         if content is None:
-            return match.group(0)
-        files.append(UuFile(match.group(1).strip(), content))
-        return ""
-
-    remaining = _UU_BLOCK.sub(take, text)
-    return remaining, tuple(files)
+            kept.append(text[position : end.end()])
+        else:
+            kept.append(text[position : begin.start()])
+            files.append(UuFile(begin.group(1).strip(), content))
+        position = end.end()
+    kept.append(text[position:])
+    return "".join(kept), tuple(files)
 
 
 def _uudecode(block: str) -> bytes | None:
