@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from pytest_django.fixtures import Settings
 
@@ -472,6 +474,14 @@ def test_a_processed_message_is_neither_discarded_nor_processed_again(
 # --- concurrency (PostgreSQL: real row locks and concurrent transactions) -------------------
 
 
+@pytest.fixture
+def default_configuration(transactional_db: None) -> None:
+    """States, priorities and types as a fresh installation has them (their data
+    migration, idempotent): another transactional test may have flushed them."""
+    migration = importlib.import_module("relaydesk.tickets.migrations.0003_default_configuration")
+    migration.create(django_apps, None)
+
+
 def run_side_by_side(pks: list[int]) -> list[InboundMessage]:
     """Process the messages in parallel threads, each with its own connection."""
     barrier = threading.Barrier(len(pks))
@@ -497,9 +507,9 @@ def run_side_by_side(pks: list[int]) -> list[InboundMessage]:
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_on_two_deliveries_of_one_message_make_one_article(
-    directory: Directory,
+    default_configuration: None, directory: Directory
 ) -> None:
     raw = raw_mail(to="support@desk.test, hardware@desk.test", message_id="race@acme.example")
     rows = [
@@ -515,9 +525,9 @@ def test_two_workers_on_two_deliveries_of_one_message_make_one_article(
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_on_two_mails_of_one_new_sender_make_one_customer(
-    directory: Directory,
+    default_configuration: None, directory: Directory
 ) -> None:
     rows = [
         store_raw(raw_mail(sender="New <new@startup.example>", subject=f"Mail {n}"), via="imap")
