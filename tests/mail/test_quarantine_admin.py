@@ -157,6 +157,17 @@ def test_process_again_while_still_broken_keeps_it_in_quarantine(
     assert quarantined.handled_by == root
 
 
+def test_a_discarded_message_offers_process_again_only(
+    admin_client: Client, root: User, quarantined: InboundMessage
+) -> None:
+    admin_client.post(reverse("admin:mail_inboundmessage_discard", args=[quarantined.pk]))
+
+    page = admin_client.get(reverse("admin:mail_inboundmessage_change", args=[quarantined.pk]))
+
+    assert b"Process again" in page.content
+    assert b">Discard</button>" not in page.content
+
+
 def test_discard_button_records_the_operator(
     admin_client: Client, root: User, quarantined: InboundMessage
 ) -> None:

@@ -17,13 +17,15 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import truncatechars
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from relaydesk.accounts.models import User
-from relaydesk.mail.inbound.process import discard, reprocess
+from relaydesk.mail.inbound.process import OPERATOR_MAY_PROCESS, discard, reprocess
 from relaydesk.mail.models import (
     InboundMessage,
     InboundStatus,
@@ -34,6 +36,13 @@ from relaydesk.mail.models import (
 from relaydesk.mail.views import inbound_raw
 
 REASON_PREVIEW = 80
+
+
+def post_button(url: str, label: str | Promise) -> SafeString:
+    """A button that posts the surrounding admin form (with its CSRF token) to `url`."""
+    return format_html(
+        '<button type="submit" formmethod="post" formaction="{}">{}</button>', url, label
+    )
 
 
 class MailAccountForm(forms.ModelForm[MailAccount]):
@@ -198,20 +207,16 @@ class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
         return format_html('<a href="{}">{}</a>', url, _("download"))
 
     @admin.display(description=_("operations"))
-    def operations(self, message: InboundMessage) -> str:
+    def operations(self, message: InboundMessage) -> SafeString | str:
         """Buttons that post the page's own form (and its CSRF token) to the operations."""
-        if message.status not in (InboundStatus.QUARANTINED, InboundStatus.RECEIVED):
-            return "—"
-        again = reverse("admin:mail_inboundmessage_process_again", args=[message.pk])
-        drop = reverse("admin:mail_inboundmessage_discard", args=[message.pk])
-        return format_html(
-            '<button type="submit" formmethod="post" formaction="{}">{}</button> '
-            '<button type="submit" formmethod="post" formaction="{}">{}</button>',
-            again,
-            _("Process again"),
-            drop,
-            _("Discard"),
-        )
+        buttons: list[SafeString] = []
+        if message.status in OPERATOR_MAY_PROCESS:
+            again = reverse("admin:mail_inboundmessage_process_again", args=[message.pk])
+            buttons.append(post_button(again, _("Process again")))
+        if message.status in (InboundStatus.QUARANTINED, InboundStatus.RECEIVED):
+            drop = reverse("admin:mail_inboundmessage_discard", args=[message.pk])
+            buttons.append(post_button(drop, _("Discard")))
+        return format_html_join(" ", "{}", ((button,) for button in buttons)) or "—"
 
     def _operate(self, request: HttpRequest, pk: int, *, again: bool) -> HttpResponse:
         if not self.has_operate_permission(request):
