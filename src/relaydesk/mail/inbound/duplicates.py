@@ -32,23 +32,34 @@ MAX_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """Another delivery of the same message, as the processor's lock read it."""
+
+    pk: int
+    raw_sha256: str
+    status: str
+    article_id: int | None
+    duplicate_of_id: int | None
+
+
+@dataclass(frozen=True)
 class Duplicate:
     """The article an earlier delivery became, and that delivery (None: ours)."""
 
     article: Article
-    original: InboundMessage | None
+    original_id: int | None
     method: str  # "raw_sha256" or "message_id"
     value: str
 
 
 def find_duplicate(
-    inbound: InboundMessage, others: list[InboundMessage], raw: bytes, message_id: str
+    inbound: InboundMessage, others: list[Delivery], raw: bytes, message_id: str
 ) -> Duplicate | None:
     """`others`: the other deliveries with the same bytes or Message-ID (locked by the caller)."""
     return same_bytes(inbound, others) or same_message(inbound, raw, message_id)
 
 
-def same_bytes(inbound: InboundMessage, others: list[InboundMessage]) -> Duplicate | None:
+def same_bytes(inbound: InboundMessage, others: list[Delivery]) -> Duplicate | None:
     earlier = next(
         (
             other
@@ -62,9 +73,7 @@ def same_bytes(inbound: InboundMessage, others: list[InboundMessage]) -> Duplica
     if earlier is None or earlier.article_id is None:
         return None
     article = Article.objects.select_related("ticket").get(pk=earlier.article_id)
-    original = earlier
-    if earlier.duplicate_of_id is not None:
-        original = InboundMessage.objects.get(pk=earlier.duplicate_of_id)
+    original = earlier.duplicate_of_id or earlier.pk
     return Duplicate(article, original, "raw_sha256", inbound.raw_sha256)
 
 
@@ -72,23 +81,27 @@ def same_message(inbound: InboundMessage, raw: bytes, message_id: str) -> Duplic
     bare = message_id.strip().strip("<>")
     if not bare:
         return None
-    candidates = (
-        Article.objects.select_related("ticket")
-        .filter(message_id__in=[bare, f"<{bare}>"])
-        .order_by("pk")[:MAX_CANDIDATES]
+    # Usually there is none: ask for keys only, load articles only when there are some.
+    keys = list(
+        Article.objects.filter(message_id__in=[bare, f"<{bare}>"])
+        .order_by("pk")
+        .values_list("pk", flat=True)[:MAX_CANDIDATES]
     )
+    if not keys:
+        return None
     fingerprint: str | None = None
-    for article in candidates:
+    for article in Article.objects.select_related("ticket").filter(pk__in=keys).order_by("pk"):
         source = (
             # The delivery that created the article (duplicates point at it too).
             InboundMessage.objects.filter(article=article, status__in=CREATED)
             .exclude(pk=inbound.pk)
             .order_by("pk")
+            .values_list("pk", "raw_sha256")
             .first()
         )
         if source is None:
             return Duplicate(article, None, "message_id", bare)
         fingerprint = fingerprint or content_fingerprint(raw)
-        if content_fingerprint(read_blob(source.raw_sha256)) == fingerprint:
-            return Duplicate(article, source, "message_id", bare)
+        if content_fingerprint(read_blob(source[1])) == fingerprint:
+            return Duplicate(article, source[0], "message_id", bare)
     return None
