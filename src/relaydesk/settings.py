@@ -183,6 +183,11 @@ DEFAULT_FROM_EMAIL = env_str("RELAYDESK_MAIL_FROM", "relaydesk@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A raw message above this size is stored and quarantined, never parsed.
 RELAYDESK_MAIL_MAX_BYTES = env_int("RELAYDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+# Parsing one message may take this long before it is quarantined instead.
+RELAYDESK_MAIL_PARSE_SECONDS = env_int("RELAYDESK_MAIL_PARSE_SECONDS", 10)
+# The queue (by name) for new mail that no queue address, mailgate --queue or
+# account claims; empty: the oldest active queue with an address.
+RELAYDESK_MAIL_DEFAULT_QUEUE = env_str("RELAYDESK_MAIL_DEFAULT_QUEUE", "")
 # Automatic mails (acknowledgements, notifications) per recipient address and hour.
 RELAYDESK_MAIL_AUTO_REPLY_LIMIT = env_int("RELAYDESK_MAIL_AUTO_REPLY_LIMIT", 10)
 

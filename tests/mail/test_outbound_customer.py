@@ -297,3 +297,19 @@ def test_an_operator_template_cannot_reach_files_or_dump_the_process(
     assert "We received your request" in english["Subject"]
     assert "Ihre Anfrage ist eingegangen" in german["Subject"]
     assert "sys.modules" not in english.as_string()
+
+
+def test_an_agents_mail_that_came_in_by_mail_is_not_sent_again(
+    directory: Directory, sending: SmtpServer, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The customer was a recipient of the agent's own mail; a second copy would be noise."""
+    directory.support.auto_acknowledge = False
+    directory.support.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(customer=directory.alice, queue=directory.support)
+        add_article(
+            actor=directory.agent, via="email", ticket=ticket, article=reply("Sent from my client")
+        )
+        add_article(actor=directory.agent, via="web", ticket=ticket, article=reply("From the desk"))
+
+    assert [text_of(message).count("From the desk") for message in sending.messages] == [1]

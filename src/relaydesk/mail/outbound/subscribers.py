@@ -10,7 +10,7 @@ from relaydesk.core.events import subscribe
 from relaydesk.mail import outbound_tasks
 from relaydesk.mail.outbound.notifications import NOTIFIED_FIELDS
 from relaydesk.tickets.events import ArticleAdded, TicketChanged, TicketCreated
-from relaydesk.tickets.models import SenderKind, Visibility
+from relaydesk.tickets.models import Channel, SenderKind, Visibility
 
 
 def new_event_key() -> str:
@@ -31,6 +31,10 @@ def on_ticket_created(event: TicketCreated) -> None:
 def on_article_added(event: ArticleAdded) -> None:
     # Only these can mail anyone; the task reads the stored article again.
     agent_public = event.sender_kind == SenderKind.AGENT and event.visibility == Visibility.PUBLIC
+    if agent_public and event.channel == Channel.EMAIL:
+        # An agent's mail that came in through our mailbox: the customer was among
+        # its recipients and has it already; sending it again would duplicate it.
+        return
     if agent_public or event.sender_kind == SenderKind.CUSTOMER:
         outbound_tasks.notify_article_added_task.enqueue(
             article_id=event.article_id, event_key=new_event_key()
