@@ -3,11 +3,13 @@ PostgreSQL in CI's second pass. tests/settings.py gives each run its own data di
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 
 from tests.factories import Directory, build_directory
@@ -32,6 +34,30 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "files")
     # Real hashing costs ~0.3 s a password; tests that sign in still hash for real.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _restore_default_configuration() -> None:
+    """States, priorities and types as their data migration makes them (idempotent)."""
+    migration = importlib.import_module("relaydesk.tickets.migrations.0003_default_configuration")
+    migration.create(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_configuration_after_flush(request: pytest.FixtureRequest) -> None:
+    """A transactional test ends with a flush, which also removes the rows data
+    migrations made; the next transactional test gets them back here."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        _restore_default_configuration()
+
+
+@pytest.fixture
+def default_configuration(transactional_db: None) -> None:
+    _restore_default_configuration()
 
 
 @pytest.fixture

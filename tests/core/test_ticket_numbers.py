@@ -275,7 +275,7 @@ EXPECTED_NUMBERS = {
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_creation_from_threads_gives_distinct_numbers(
     directory: Directory, settings: Settings, clock: list[dt.datetime]
 ) -> None:
@@ -364,7 +364,7 @@ def _child_environment() -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_creation_from_processes_gives_distinct_numbers(directory: Directory) -> None:
     environment = _child_environment()
     arguments = [str(directory.support.pk), str(directory.alice.pk), str(PER_WORKER)]

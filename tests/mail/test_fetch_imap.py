@@ -19,10 +19,10 @@ from relaydesk.tickets.models import Article, Ticket
 from tests.mail.conftest import AccountMaker
 from tests.mail.dovecot import DovecotServer, free_ports
 
-# Fetching commits (store_raw is durable); serialized_rollback brings back the
-# ticket states the migrations made, which a transactional test's flush removes.
+# Fetching commits (store_raw is durable): transactional tests. tests/conftest.py
+# brings back the default states a previous transactional test's flush removed.
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.slow,
 ]
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 from pytest_django.fixtures import Settings
 
@@ -472,14 +470,6 @@ def test_a_processed_message_is_neither_discarded_nor_processed_again(
 
 
 # --- concurrency (PostgreSQL: real row locks and concurrent transactions) -------------------
-
-
-@pytest.fixture
-def default_configuration(transactional_db: None) -> None:
-    """States, priorities and types as a fresh installation has them (their data
-    migration, idempotent): another transactional test may have flushed them."""
-    migration = importlib.import_module("relaydesk.tickets.migrations.0003_default_configuration")
-    migration.create(django_apps, None)
 
 
 def run_side_by_side(pks: list[int]) -> list[InboundMessage]:
