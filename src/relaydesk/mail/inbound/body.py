@@ -24,7 +24,12 @@ from urllib.parse import unquote
 
 from relaydesk.core.html import sanitize_html
 from relaydesk.mail.inbound.charsets import decode_text
-from relaydesk.mail.inbound.html_text import HTML_TEXT_LIMIT, html_to_text, is_too_deeply_nested
+from relaydesk.mail.inbound.html_text import (
+    HTML_TEXT_LIMIT,
+    html_to_text,
+    is_too_costly,
+    without_controls,
+)
 from relaydesk.mail.inbound.parse_parts import (
     PartInfo,
     html_charset,
@@ -180,10 +185,10 @@ class _Composer:
             # them. The stored raw message keeps the whole HTML.
             self.problems.append(f"HTML body over {HTML_TEXT_LIMIT} characters: cut there")
             html_source = html_source[:HTML_TEXT_LIMIT]
-        too_deep = is_too_deeply_nested(html_source)
-        html = self._sanitised(html_source, too_deep) if html_source else ""
+        too_costly = is_too_costly(html_source)
+        html = self._sanitised(html_source, too_costly) if html_source else ""
         if not text.strip() and html_source:
-            text = self._html_text(html_source, too_deep)
+            text = self._html_text(html_source, too_costly)
         html, referenced = _rewrite_cids(html, {f.content_id for f in self.files if f.content_id})
         files = tuple(
             dataclasses.replace(file, is_inline=file.content_id in referenced)
@@ -231,7 +236,7 @@ class _Composer:
             else:
                 decoded = decode_text(data, leaf.info.charset or html_charset(data))
                 self._note(leaf, decoded.problem)
-                self._decoded[key] = decoded.text
+                self._decoded[key] = without_controls(decoded.text)
         return self._decoded[key]
 
     def _html_source(self) -> str:
@@ -246,19 +251,19 @@ class _Composer:
                 pieces.append(f"<pre>{html_module.escape(self._text(leaf))}</pre>")
         return "\n".join(pieces)
 
-    def _html_text(self, source: str, too_deep: bool | None = None) -> str:
+    def _html_text(self, source: str, too_costly: bool | None = None) -> str:
         if len(source) > HTML_TEXT_LIMIT:
             self.problems.append(
                 f"HTML part over {HTML_TEXT_LIMIT} characters: text made of its start"
             )
-        text, rough = html_to_text(source, too_deep=too_deep)
+        text, rough = html_to_text(source, too_costly=too_costly)
         if rough:
-            self.problems.append("HTML too deeply nested: text made by stripping the tags")
+            self.problems.append("HTML too costly to parse: text made by stripping the tags")
         return text
 
-    def _sanitised(self, source: str, too_deep: bool) -> str:
-        if too_deep:
-            self.problems.append("HTML too deeply nested to sanitise: kept as text only")
+    def _sanitised(self, source: str, too_costly: bool) -> str:
+        if too_costly:
+            self.problems.append("HTML too costly to sanitise: kept as text only")
             return ""
         return sanitize_html(source)
 

@@ -64,8 +64,13 @@ _ASCII_LOOKING = ("utf_7", "utf-7", "iso2022", "hz", "utf_16", "utf-16", "utf_32
 _DETECT_SAMPLE = 64 * 1024
 # Below this many bytes detectors guess wildly (Russian read as Shift-JIS).
 _DETECT_MIN = 64
-_FALLBACK_ERRORS = "relaydesk-cp1252"
 _UNSAFE_CHARS = re.compile("[\x00\ud800-\udfff]")
+# Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates), one run at a time.
+_UTF8_RUN = re.compile(
+    rb"((?:[\x00-\x7f]|[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]"
+    rb"|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2})+)"
+)
 _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
@@ -75,21 +80,6 @@ _CP1252_TABLE = {
     for byte in range(0x80, 0xA0)
     if bytes([byte]).decode("cp1252", errors="replace") != "\ufffd"
 }
-
-
-def _cp1252_byte_by_byte(error: UnicodeError) -> tuple[str, int]:
-    """Error handler: a byte that is not valid UTF-8 is read as Windows-1252.
-
-    Mail that mixes UTF-8 with quoted Windows-1252 text is common; reading the
-    stray bytes this way keeps every valid UTF-8 character intact and never
-    produces U+FFFD.
-    """
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    return single_byte(bytes(error.object[error.start : error.end])), error.end
-
-
-codecs.register_error(_FALLBACK_ERRORS, _cp1252_byte_by_byte)
 
 
 @dataclass(frozen=True)
@@ -145,7 +135,7 @@ def decode_text(data: bytes, declared: str = "", *, hint: str = "", detect: bool
         return Decoded(text, candidate, _wrong(declared, candidate, problem))
     if _looks_like_utf8(data):
         # Mostly UTF-8 with stray bytes (quoted Windows-1252 text, a cut character).
-        text = data.decode("utf-8", errors=_FALLBACK_ERRORS)
+        text = _utf8_with_cp1252(data)
         return Decoded(text, "utf-8", _wrong(declared, "utf-8, stray bytes as cp1252", problem))
     detected = _detect(data) if detect and len(data) >= _DETECT_MIN else None
     if detected:
@@ -263,6 +253,21 @@ def _last_resort(data: bytes, declared: str, codec: str, problem: str) -> Decode
         text = data.decode(_family(codec)[0], errors="replace")
         return Decoded(text, codec, _wrong(declared, f"{codec} with replacements", problem))
     return Decoded(single_byte(data), "cp1252", _wrong(declared, "cp1252", problem))
+
+
+def _utf8_with_cp1252(data: bytes) -> str:
+    """Valid UTF-8 runs as UTF-8, the bytes between them as Windows-1252.
+
+    Mail that mixes UTF-8 with quoted Windows-1252 text is common; this keeps
+    every valid UTF-8 character and never produces U+FFFD. Split by one
+    regular expression, not an error handler called per stray byte (700 KB
+    of them took 0.6 s).
+    """
+    pieces = _UTF8_RUN.split(data)  # stray bytes, a UTF-8 run, stray bytes, …
+    return "".join(
+        piece.decode("utf-8") if index % 2 else single_byte(piece)
+        for index, piece in enumerate(pieces)
+    )
 
 
 def _looks_like_utf8(data: bytes) -> bool:

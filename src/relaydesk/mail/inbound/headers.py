@@ -138,6 +138,8 @@ def one_line(text: str) -> str:
 # position would be quadratic: 40 KB of it took 30 s).
 _PARAMETER = re.compile(rb"""\s*([^=;"]*)(?:=\s*("(?:[^"\\]|\\.)*"?|[^;]*))?[^;]*;?""", re.DOTALL)
 _CONTINUATION = re.compile(r"^(.*?)\*(\d+)(\*?)$")
+# No real Content-Type or Content-Disposition comes near this; fuzzed ones do.
+_PARAMETERS_READ = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ def parse_parameters(raw: bytes | None, hint: str = "") -> HeaderValue:
     """
     if raw is None:
         return HeaderValue("", {})
-    head, _, rest = raw.partition(b";")
+    head, _, rest = raw[:_PARAMETERS_READ].partition(b";")
     # "text/html charset=utf-8" (no semicolon) happens: parameters may follow a space.
     value, _, more = head.strip().partition(b" ")
     plain: dict[str, bytes] = {}
@@ -258,9 +260,14 @@ def _parse_mailbox(item: bytes, hint: str) -> Address:
     has_comments = b"(" in item
     comments = _COMMENT.findall(_QUOTED_OR_ANGLED.sub(b"", item)) if has_comments else []
     bare = _strip_comments(item) if has_comments else item
-    angle = re.search(rb"<([^<>]*)>?\s*$", bare) or re.search(rb"<([^<>]*)>", bare)
+    # The last "<" opens the address ("Joe <joe@x.example" without ">" too).
+    # Found with rfind: a regular expression anchored at the end backtracks
+    # quadratically over long runs of spaces.
+    start = bare.rfind(b"<")
+    angle = start >= 0
     if angle:
-        spec, phrase = angle.group(1), bare[: angle.start()].strip()
+        end = bare.find(b">", start)
+        spec, phrase = bare[start + 1 : end if end >= 0 else len(bare)], bare[:start].strip()
     else:
         spec, phrase = bare, comments[-1] if comments else b""
     address = _addr_spec(spec)

@@ -6,11 +6,16 @@ walks that clean output, which cannot trigger its slow paths on malformed
 markup. Input beyond HTML_TEXT_LIMIT characters is cut first: no message may
 hold a worker for minutes (issue 3, "HTML-to-text taking minutes").
 
-html5ever is linear except in one respect: each block start tag scans the
-stack of open elements, so thousands of unclosed elements followed by
-thousands of blocks cost depth x tags (100,000 nested <div> take a minute).
-`is_too_deeply_nested` estimates that cost in one pass; such HTML is reduced
-to its text by stripping tags, and must not be given to nh3 at all.
+nh3 (html5ever and ammonia) is linear except in two respects: each block
+start tag scans the stack of open elements, so thousands of unclosed
+elements followed by thousands of blocks cost depth x tags (100,000 nested
+<div> take a minute); and a text node or attribute value costs the square
+of the character references and of the characters U+0080-U+00BF in it
+(200,000 "&amp;" in one paragraph: 5 s; 300,000 "©": 3 s). C1 controls
+(U+0080-U+009F, left by mislabelled Windows-1252) are removed first
+(`without_controls`): no HTML needs them. `is_too_costly` estimates the rest
+in one pass; such HTML is reduced to its text by stripping tags and never
+given to nh3.
 """
 
 from __future__ import annotations
@@ -45,6 +50,14 @@ _TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)")
 _ANY_TAG = re.compile(r"<[^<>]*>")  # "[^<>]": a lone "<" must not make it quadratic
 # About 0.3 s of html5ever's stack scans on this machine; real mail stays far below.
 _NESTING_COST_LIMIT = 20_000_000
+_CONTROLS = re.compile("[\x00\x80-\x9f]")
+# Sum over tokens of (costly characters)^2: at most about 0.1 s on this machine.
+_TEXT_COST_LIMIT = 1_000_000_000
+_NOT_COSTLY = re.compile("[^<>&\xa0-\xbf]+")
+_LONG_RUN = 256
+# Anchored at the start of a run by the lookbehind: trying every position
+# inside a run just short of the length would itself be quadratic.
+_LONG_RUN_PATTERN = re.compile(f"(?<![^<>])[^<>]{{{_LONG_RUN},}}")
 
 # After nh3, tags are exactly "<name>" or "</name>" (no attributes kept), so
 # regular expressions running in C do the rest, in linear time. Block
@@ -68,8 +81,30 @@ _WHITESPACE = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
-def is_too_deeply_nested(html: str) -> bool:
-    """Whether parsing `html` with html5ever would cost more than a fraction of a second."""
+def without_controls(html: str) -> str:
+    """HTML without NUL and C1 control characters: invisible, and slow for nh3."""
+    return _CONTROLS.sub("", html)
+
+
+def is_too_costly(html: str) -> bool:
+    """Whether nh3 would take more than a fraction of a second on `html`."""
+    return _is_too_deeply_nested(html) or _has_costly_text(html)
+
+
+def _has_costly_text(html: str) -> bool:
+    # Keep only the costly characters and the brackets that separate tokens.
+    skeleton = _NOT_COSTLY.sub("", html)
+    costly = len(skeleton) - skeleton.count("<") - skeleton.count(">")
+    if costly**2 < _TEXT_COST_LIMIT:
+        return False  # cannot reach the limit: skip the split
+    # Runs shorter than _LONG_RUN add at most _LONG_RUN per character: an upper
+    # bound that spares a Python loop over every tag.
+    long_runs = [len(run) for run in _LONG_RUN_PATTERN.findall(skeleton)]
+    short = costly - sum(long_runs)
+    return sum(n * n for n in long_runs) + _LONG_RUN * short > _TEXT_COST_LIMIT
+
+
+def _is_too_deeply_nested(html: str) -> bool:
     if html.count("<") ** 2 // 2 < _NESTING_COST_LIMIT:
         return False  # cannot reach the limit: skip the scan
     depth = cost = 0
@@ -84,14 +119,14 @@ def is_too_deeply_nested(html: str) -> bool:
     return False
 
 
-def html_to_text(html: str, *, too_deep: bool | None = None) -> tuple[str, bool]:
+def html_to_text(html: str, *, too_costly: bool | None = None) -> tuple[str, bool]:
     """The text a reader sees, and whether it was made roughly (tags stripped).
 
-    Only the first HTML_TEXT_LIMIT characters are read. `too_deep` is
-    `is_too_deeply_nested` of those, when the caller has it already.
+    Only the first HTML_TEXT_LIMIT characters are read. `too_costly` is
+    `is_too_costly` of those, when the caller has it already.
     """
-    html = html[:HTML_TEXT_LIMIT]
-    if is_too_deeply_nested(html) if too_deep is None else too_deep:
+    html = without_controls(html[:HTML_TEXT_LIMIT])
+    if is_too_costly(html) if too_costly is None else too_costly:
         stripped = html_module.unescape(_ANY_TAG.sub(" ", html))
         return _WHITESPACE.sub(" ", stripped).strip(), True
     clean = nh3.clean(
