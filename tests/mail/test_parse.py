@@ -430,6 +430,11 @@ def _nested(depth: int) -> bytes:
 PATHOLOGICAL = {
     "300 nested multiparts": _nested(300),
     "3,000 parts": _nested(1) + b"--b0\r\nContent-Type: text/plain\r\n\r\nx\r\n" * 3000,
+    "200,000 parts without headers": _nested(1) + b"--b0\r\n\r\nx\r\n" * 200_000,
+    # Python makes a message of every paragraph of a delivery status.
+    "a delivery status of 100,000 paragraphs": (
+        b"Content-Type: message/delivery-status\r\n\r\n" + b"Action: failed\r\n\r\n" * 100_000
+    ),
     # Python compiles every boundary into a regular expression.
     "a 240 KB boundary": b'Content-Type: multipart/mixed; boundary="'
     + b"b" * 240_000

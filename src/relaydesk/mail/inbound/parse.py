@@ -37,6 +37,8 @@ MAX_PROBLEMS = 50
 MAX_PARTS = 1000
 MAX_ADDRESS_HEADER = 64 * 1024  # about 1,500 addresses
 MAX_MULTIPARTS = 100
+MAX_DELIMITER_LINES = 5000
+_DELIVERY_STATUS = re.compile(rb"message/(global-)?delivery-status", re.IGNORECASE)
 MAX_PARAMETERS = 100
 MAX_BOUNDARY = 20_000  # RFC 2046 allows 70; the corpus has one of 7,000
 _LONG_BOUNDARY = re.compile(rb'boundary\s*=\s*"?[^";\r\n]{%d}' % MAX_BOUNDARY, re.IGNORECASE)
@@ -118,6 +120,14 @@ def _too_complex(raw: bytes) -> str:
             return f"a Content-Type with over {MAX_PARAMETERS} parameters: kept whole"
     if parts > MAX_PARTS or multiparts > MAX_MULTIPARTS:
         return f"{parts} MIME parts, {multiparts} of them multipart: over the limit, kept whole"
+    # Parts need no headers: count the lines that could be boundary delimiters
+    # too (generously: "-- " signatures and "-----" rules start that way).
+    if raw.count(b"\n--") > MAX_DELIMITER_LINES:
+        return f"over {MAX_DELIMITER_LINES} lines that could delimit MIME parts: kept whole"
+    # Python makes one message of every paragraph of a message/delivery-status part.
+    blank_lines = raw.count(b"\n\n") + raw.count(b"\n\r\n")
+    if blank_lines > MAX_DELIMITER_LINES and _DELIVERY_STATUS.search(raw):
+        return f"a delivery status with over {MAX_DELIMITER_LINES} paragraphs: kept whole"
     if _LONG_BOUNDARY.search(raw):
         # Python compiles each boundary into a regular expression: 240 KB take a second.
         return f"a MIME boundary longer than {MAX_BOUNDARY} characters: kept whole"
