@@ -515,3 +515,19 @@ class TestClass04StoredXss:
         assert stored == (
             '<p>Hello<a rel="noopener noreferrer nofollow">link</a><img src="cid:logo@mail"></p>'
         )
+
+
+class TestClass16HugeInputs:
+    """HTML that would make the sanitiser quadratic is dropped, quickly; the text stays."""
+
+    @pytest.mark.parametrize(
+        "hostile", ["<div>" * 100_000 + "<p>x</p>" * 10_000, "<p>" + "&amp;" * 200_000 + "</p>"]
+    )
+    def test_costly_html_is_refused_in_bounded_time(self, hostile: str) -> None:
+        import time
+
+        from relaydesk.core.html import sanitize_html
+
+        started = time.monotonic()
+        assert sanitize_html(hostile) == ""
+        assert time.monotonic() - started < 1.0

@@ -190,4 +190,3 @@ RELAYDESK_MAIL_PARSE_SECONDS = env_int("RELAYDESK_MAIL_PARSE_SECONDS", 10)
 RELAYDESK_MAIL_DEFAULT_QUEUE = env_str("RELAYDESK_MAIL_DEFAULT_QUEUE", "")
 # Automatic mails (acknowledgements, notifications) per recipient address and hour.
 RELAYDESK_MAIL_AUTO_REPLY_LIMIT = env_int("RELAYDESK_MAIL_AUTO_REPLY_LIMIT", 10)
-

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import nh3
 
+from relaydesk.core.html_cost import is_too_costly, without_controls
+
 # cid: inline images of a mail, pointing at its own attachments.
 URL_SCHEMES = frozenset({"http", "https", "mailto", "cid"})
+# Beyond this, HTML is cut before sanitising: bounded time for any input.
+MAX_HTML_CHARS = 1_000_000
 
 
 def sanitize_html(html: str) -> str:
-    if not html:
+    """Safe HTML, or "" when the input would cost nh3 seconds (the text body stays).
+
+    Whoever sends HTML — mail, API, portal — must not be able to hold a
+    worker or a web process with a crafted document.
+    """
+    html = without_controls(html[:MAX_HTML_CHARS])
+    if not html or is_too_costly(html):
         return ""
     return nh3.clean(
         html,

@@ -23,13 +23,9 @@ from email.message import Message
 from urllib.parse import unquote
 
 from relaydesk.core.html import sanitize_html
+from relaydesk.core.html_cost import is_too_costly, without_controls
 from relaydesk.mail.inbound.charsets import decode_text
-from relaydesk.mail.inbound.html_text import (
-    HTML_TEXT_LIMIT,
-    html_to_text,
-    is_too_costly,
-    without_controls,
-)
+from relaydesk.mail.inbound.html_text import HTML_TEXT_LIMIT, html_to_text
 from relaydesk.mail.inbound.parse_parts import (
     PartInfo,
     html_charset,
