@@ -9,5 +9,5 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         # Event subscribers and periodic jobs register themselves on import.
-        from relaydesk.mail import fetch_tasks, outbound_tasks  # noqa: F401
+        from relaydesk.mail import fetch_tasks, outbound_tasks, tasks  # noqa: F401
         from relaydesk.mail.outbound import subscribers  # noqa: F401
