@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import pytest
 
 from relaydesk.mail.models import MailAccount
+from relaydesk.mail.outbound.kinds import MailKind
 from tests.factories import Directory
 from tests.mail.dovecot import DovecotServer, DovecotUnavailable, running_dovecot
 
@@ -80,3 +81,11 @@ def mail_account(dovecot: DovecotServer, directory: Directory, settings: Any) ->
         return MailAccount.objects.create(**values)
 
     return make
+
+
+@pytest.fixture
+def agents_quiet_about_new_tickets(directory: Directory) -> None:
+    """The directory's agents turn off "new ticket" mail, so tests see customers' mail only."""
+    for agent in (directory.agent, directory.specialist, directory.reader):
+        agent.preferences = {"notifications": {MailKind.NEW_TICKET: False}}
+        agent.save()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from relaydesk.mail.outbound import subscribers  # noqa: F401 (subscribes the handlers)
-from relaydesk.mail.outbound.kinds import MailKind
 from relaydesk.tickets.models import Ticket
 from tests.factories import Directory
 from tests.mail.inbound_helpers import deliver, raw_mail
@@ -20,15 +19,11 @@ from tests.mail.smtp import (  # noqa: F401 (fixtures)
 )
 
 # The pipeline commits (store first), so these tests commit too.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("agents_quiet_about_new_tickets"),
+]
 ROUNDS = 50  # far more than any loop may last
-
-
-@pytest.fixture(autouse=True)
-def _agents_not_told_of_new_tickets(directory: Directory) -> None:
-    for agent in (directory.agent, directory.specialist, directory.reader):
-        agent.preferences = {"notifications": {MailKind.NEW_TICKET: False}}
-        agent.save()
 
 
 def test_an_auto_responder_that_answers_everything_stops_at_the_hourly_cap(

@@ -33,13 +33,8 @@ from tests.mail.smtp import (  # noqa: F401 (fixtures)
     text_of,
 )
 
-
-@pytest.fixture(autouse=True)
-def _agents_not_told_of_new_tickets(directory: Directory) -> None:
-    """These tests look at the customer side only; agents' mail has its own tests."""
-    for agent in (directory.agent, directory.specialist, directory.reader):
-        agent.preferences = {"notifications": {MailKind.NEW_TICKET: False}}
-        agent.save()
+# These tests look at customers' mail; agents' notifications have their own tests.
+pytestmark = pytest.mark.usefixtures("agents_quiet_about_new_tickets")
 
 
 def customer_mail(customer_email: str, **flags: Any) -> NewArticle:

@@ -9,7 +9,6 @@ import pytest
 from relaydesk.accounts.models import User
 from relaydesk.mail.models import OutboundMessage
 from relaydesk.mail.outbound import compose, subscribers  # noqa: F401 (subscribes)
-from relaydesk.mail.outbound.kinds import MailKind
 from relaydesk.tickets.actions import NewArticle, add_article
 from relaydesk.tickets.models import ArticleChannel, SenderKind, SenderNamePolicy
 from tests.factories import Directory, make_ticket
@@ -36,12 +35,8 @@ ALLOWED_HEADERS = {
 }
 INJECTED = "\r\nBcc: mallory@evil.example\r\nX-Injected: yes"
 
-
-@pytest.fixture(autouse=True)
-def _agents_not_told_of_new_tickets(directory: Directory) -> None:
-    for agent in (directory.agent, directory.specialist, directory.reader):
-        agent.preferences = {"notifications": {MailKind.NEW_TICKET: False}}
-        agent.save()
+# These tests look at customers' mail; agents' notifications have their own tests.
+pytestmark = pytest.mark.usefixtures("agents_quiet_about_new_tickets")
 
 
 def customer_mail(user: User, message_id: str, references: str = "") -> NewArticle:

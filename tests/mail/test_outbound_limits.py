@@ -18,12 +18,8 @@ from tests.mail.smtp import (  # noqa: F401 (fixtures)
     smtp_server_fixture,
 )
 
-
-@pytest.fixture(autouse=True)
-def _agents_not_told_of_new_tickets(directory: Directory) -> None:
-    for agent in (directory.agent, directory.specialist, directory.reader):
-        agent.preferences = {"notifications": {MailKind.NEW_TICKET: False}}
-        agent.save()
+# These tests look at customers' mail; agents' notifications have their own tests.
+pytestmark = pytest.mark.usefixtures("agents_quiet_about_new_tickets")
 
 
 def test_at_most_ten_automatic_mails_to_one_address_per_hour(
