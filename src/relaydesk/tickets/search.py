@@ -130,6 +130,20 @@ def _ranked_ids_sql(terms: list[str], *, internal: bool) -> tuple[str, list[str]
     return _sqlite_match(terms, internal=internal)
 
 
+def matching_ids_sql(user: User, query: str) -> tuple[str, list[str]] | None:
+    """SQL (and its parameters) selecting the ids of every ticket matching `query`.
+
+    For a filter (`pk__in=RawSQL(...)`) on a queryset that already starts from
+    the visibility rule; unranked and unlimited. None when `query` has no word.
+    Customers match public text only, as in `search_tickets`.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return None
+    ranked_sql, params = _ranked_ids_sql(terms, internal=user.is_agent)
+    return f"SELECT m.ticket_id FROM ({ranked_sql}) m", params  # noqa: S608 - our own SQL
+
+
 def search_tickets(user: User, query: str, *, limit: int = 50) -> QuerySet[Ticket]:
     """Visible tickets matching every word of `query` (as a prefix), best first.
 
