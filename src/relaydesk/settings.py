@@ -30,10 +30,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_htmx",
     "relaydesk.core",
     "relaydesk.accounts",
     "relaydesk.tickets",
     "relaydesk.mail",
+    "relaydesk.agent",
 ]
 
 MIDDLEWARE = [
@@ -45,6 +47,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # After authentication: sends a user with a temporary password to change it.
+    "relaydesk.agent.middleware.TemporaryPasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -62,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.static",
             ],
         },
     },
@@ -128,7 +134,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = IS_HTTPS
 CSRF_COOKIE_SECURE = IS_HTTPS
 # TLS usually ends at a reverse proxy, which tells us the original scheme.
-if env_bool("RELAYDESK_BEHIND_PROXY", False):
+RELAYDESK_BEHIND_PROXY = env_bool("RELAYDESK_BEHIND_PROXY", False)
+if RELAYDESK_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("RELAYDESK_SSL_REDIRECT", IS_HTTPS)
 # Load balancers probe health over plain HTTP on the inside.
@@ -140,6 +147,22 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True  # only sent when HSTS is on; a desk has n
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Sign-in and sessions ---------------------------------------------------------
+LOGIN_URL = "agent:login"
+LOGIN_REDIRECT_URL = "agent:dashboard"
+# Sessions live in the database (any number of web processes share them). Without
+# "remember me" the cookie ends with the browser, and the session on the server
+# after RELAYDESK_SESSION_HOURS; with it, both last RELAYDESK_REMEMBER_ME_DAYS.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("RELAYDESK_SESSION_HOURS", 12) * 3600
+RELAYDESK_REMEMBER_ME_DAYS = env_int("RELAYDESK_REMEMBER_ME_DAYS", 14)
+# Failed sign-ins within the window: this many for one account (typed address,
+# known or not), or for one client address, and further attempts are refused
+# until the oldest failure leaves the window.
+RELAYDESK_LOGIN_FAILURES_PER_ACCOUNT = env_int("RELAYDESK_LOGIN_FAILURES_PER_ACCOUNT", 5)
+RELAYDESK_LOGIN_FAILURES_PER_ADDRESS = env_int("RELAYDESK_LOGIN_FAILURES_PER_ADDRESS", 20)
+RELAYDESK_LOGIN_FAILURE_WINDOW_MINUTES = env_int("RELAYDESK_LOGIN_FAILURE_WINDOW_MINUTES", 15)
 
 LOGGING = {
     "version": 1,

@@ -6,3 +6,7 @@ class AccountsConfig(AppConfig):
     name = "relaydesk.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # Registers the periodic jobs.
+        from relaydesk.accounts import tasks  # noqa: F401

@@ -108,6 +108,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text=_("Empty for customers known only from their mail, until they confirm."),
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "The password is temporary (set by an administrator): the user must choose "
+            "a new one at the next sign-in."
+        ),
+    )
     preferences = models.JSONField(_("preferences"), default=dict, blank=True)
     date_joined = models.DateTimeField(_("joined"), default=now)
 
@@ -144,3 +152,27 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+
+class LoginFailure(models.Model):
+    """One refused sign-in, kept for the throttling window (accounts/throttle.py).
+
+    Stored in the database so that every web process counts the same failures.
+    `email` is what was typed (lower-cased), whether or not such an account exists.
+    """
+
+    email = models.CharField(_("email address"), max_length=254)
+    address = models.GenericIPAddressField(_("client address"))
+    created_at = models.DateTimeField(_("at"), default=now)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="loginfailure_email_idx"),
+            models.Index(fields=["address", "created_at"], name="loginfailure_address_idx"),
+            models.Index(fields=["created_at"], name="loginfailure_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.address} at {self.created_at:%Y-%m-%d %H:%M:%S}"
