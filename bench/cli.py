@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bench.mail import add_mail_parser
 
     add_mail_parser(commands)
+    from bench.ui import add_ui_parsers
+
+    add_ui_parsers(commands)
     return parser
 
 
@@ -88,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.mail import main_mail
 
         return main_mail(options, prepare_fixture(), progress)
+    if options.op in ("seed-ui", "ui-queries"):
+        from bench.ui import main_ui
+
+        return main_ui(options, progress)
     operation = operation_factory(options.op)(prepare_fixture())
     vendor, name = database_label()
     progress(f"{options.op}: {options.n} tickets, {options.concurrency} thread(s), {vendor} {name}")

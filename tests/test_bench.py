@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -117,3 +118,51 @@ def test_percentile_is_nearest_rank() -> None:
     assert (percentile(values, 50), percentile(values, 95)) == (50.0, 95.0)
     assert percentile([7.0], 95) == 7.0
     assert percentile([], 50) == 0.0
+
+
+@pytest.mark.slow
+def test_seed_ui_adds_valid_tickets_and_times_the_ui_queries(
+    bench_environment: dict[str, str],
+) -> None:
+    completed = run_bench(
+        bench_environment, "seed-ui", "--n", "300", "--seed", "7", "--measure", "1"
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert (result["op"], result["n"], result["database"]) == ("seed-ui", 300, connection.vendor)
+    assert len(result["long_thread_number"]) >= 1
+    assert {"widget_new", "queue_overview", "list_deep_page", "search_full_text"} <= set(
+        result["queries"]
+    )
+    again = run_bench(bench_environment, "seed-ui", "--n", "10", "--seed", "8", "--json-only")
+    second = json.loads(again.stdout.strip().splitlines()[-1])
+    # additive: ten more tickets; the long thread is made once
+    assert second["tickets_total"] == result["tickets_total"] + 10
+    assert second["long_thread_number"] == result["long_thread_number"]
+
+
+@pytest.mark.django_db
+def test_seeded_tickets_look_like_the_actions_made_them() -> None:
+    from bench.ui_seed import prepare_world, seed_batch
+    from django.db.models import Max
+
+    from relaydesk.tickets.models import Article, SenderKind, Ticket, Visibility
+    from relaydesk.tickets.search import search_tickets
+
+    world = prepare_world()
+    seed_batch(world, random.Random(3), 60)
+
+    tickets = list(Ticket.objects.all())
+    assert len(tickets) == len({ticket.number for ticket in tickets}) == 60
+    for ticket in tickets:
+        assert ticket.history.filter(action="create", field="title").count() == 1
+        assert ticket.search_document.head.startswith(ticket.number)
+        customer_last = ticket.articles.filter(
+            sender_kind=SenderKind.CUSTOMER, visibility=Visibility.PUBLIC
+        ).aggregate(at=Max("created_at"))["at"]
+        assert ticket.last_customer_contact_at == customer_last
+        assert ticket.created_at <= ticket.updated_at
+    assert Article.objects.filter(ticket__in=tickets).count() >= 60
+    sample = tickets[17]
+    assert list(search_tickets(world.agents[0], sample.number)) == [sample]

@@ -28,6 +28,7 @@ from relaydesk.tickets.selectors.listing import (
     SORT_COLUMNS,
     Sort,
     TicketPage,
+    fetch_rows,
     list_page,
     parse_sort,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "TicketPage",
     "WidgetPage",
     "apply_filters",
+    "fetch_rows",
     "filters_querystring",
     "list_page",
     "my_locked_tickets",

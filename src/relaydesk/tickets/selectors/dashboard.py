@@ -1,8 +1,10 @@
 """The agent dashboard's widgets and the queue overview.
 
-Each widget is a queryset that starts from `visible_tickets(user)`, ordered
-and with the row's related objects selected; `widget_page` turns one into a
-count and a page of rows (two queries, whatever the page size).
+Each widget is an ordered queryset that starts from `visible_tickets(user)`;
+`widget_page` turns one into a count and a page of rows with their related
+objects loaded (at most seven queries whatever the page size: the count, then
+`listing.fetch_rows`). Render `widget_page(...).rows`, not the queryset itself,
+or each row's customer and owner cost a query.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from relaydesk.tickets.models import (
     TicketState,
 )
 from relaydesk.tickets.permissions import writable_queue_filter
-from relaydesk.tickets.selectors.listing import ROW_RELATIONS
+from relaydesk.tickets.selectors.listing import fetch_rows
 from relaydesk.tickets.visibility import readable_queues, visible_tickets
 
 # The categories of tickets someone still has to work on.
@@ -51,7 +53,7 @@ def _agent_tickets(user: User) -> QuerySet[Ticket]:
 
 
 def _rows(tickets: QuerySet[Ticket], *order: str) -> QuerySet[Ticket]:
-    return tickets.select_related(*ROW_RELATIONS).order_by(*order)
+    return tickets.order_by(*order)
 
 
 def new_tickets(user: User) -> QuerySet[Ticket]:
@@ -168,7 +170,7 @@ def widget_page(tickets: QuerySet[Ticket], *, page: int = 1, size: int = 10) -> 
         )
     count = tickets.count()
     start = (page - 1) * size
-    rows = list(tickets[start : start + size]) if start < count else []
+    rows = fetch_rows(tickets, size, offset=start) if start < count else []
     return WidgetPage(rows=rows, count=count, page=page, size=size)
 
 
