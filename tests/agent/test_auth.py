@@ -45,8 +45,8 @@ def test_the_sign_in_page_has_labelled_fields() -> None:
     response = Client().get(LOGIN)
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<label for="id_email">Email address:</label>' in html
-    assert '<label for="id_password">Password:</label>' in html
+    assert '<label for="id_email">Email address</label>' in html
+    assert '<label for="id_password">Password</label>' in html
     assert 'name="remember_me"' in html
     assert 'autocomplete="current-password"' in html
 

@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 class LoginForm(forms.Form):
     """Email address and password; checking them is the view's job (throttling first)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
@@ -34,6 +38,7 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
     must differ from the old one — a temporary password cannot be kept."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["old_password"].widget.attrs.pop("autofocus", None)
         self.fields["old_password"].label = _("Current password")
