@@ -414,7 +414,7 @@ def test_a_failure_after_writes_rolls_them_all_back(
     def refuse(**kwargs: object) -> Ticket:
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(deliver_module, "create_ticket", refuse)
+    monkeypatch.setattr(deliver_module, "create_from_fields", refuse)
 
     row = deliver(raw_mail(sender="someone@new.example"))
 

@@ -48,7 +48,7 @@ def test_failure_half_way_leaves_no_trace(
     before = snapshot(ticket)
     counts = (Ticket.objects.count(), Article.objects.count(), TicketHistory.objects.count())
 
-    def broken_index(ticket: Ticket) -> None:
+    def broken_index(ticket: Ticket, articles: object = None) -> None:
         raise IntegrityError("index is broken")
 
     monkeypatch.setattr("relaydesk.tickets.actions.articles.index_ticket", broken_index)

@@ -240,37 +240,62 @@ def ingest(
 ) -> IngestSummary:
     """Store and process every message under `paths`; stops when storing fails.
 
-    Running it again is safe: messages processed before are recognised as
-    duplicates. The pipeline quarantines every message it cannot process and
-    raises only when it cannot even do that (the database went away); such a
-    message stays stored as "received" for an operator, and the run stops.
+    Messages go through the pipeline in batches (`process_many`): each batch is
+    stored — every message durable — before any of it is processed. Running it
+    again is safe: messages processed before are recognised as duplicates. The
+    pipeline quarantines every message it cannot process and raises only when
+    it cannot even do that (the database went away); such messages stay stored
+    as "received" for an operator, and the run stops.
     """
-    from relaydesk.mail.inbound.store import store_raw
-    from relaydesk.mail.models import InboundVia
+    from relaydesk.mail.inbound.batch import BATCH_SIZE
 
     summary = IngestSummary()
+    batch: list[SourceMessage] = []
     for found in find_messages(paths):
         if isinstance(found, SourceProblem):
             record_problem(summary, found)
             if problem is not None:
                 problem(found)
             continue
-        try:
-            inbound = store_raw(
-                found.raw, via=InboundVia.INGEST, queue=queue, source=source_of(found)
-            )
-        except Exception as exc:  # the rest would fail the same way
-            summary.not_stored = f"{found.path}: {failure_text(exc)}"
-            break
-        try:
-            inbound = process_stored(inbound)
-        except Exception as exc:
-            summary.not_processed = f"{found.path} (reference {inbound.pk}): {failure_text(exc)}"
-            break
+        batch.append(found)
+        if len(batch) == BATCH_SIZE and not ingest_batch(batch, queue, summary, report):
+            return summary
+        if len(batch) == BATCH_SIZE:
+            batch = []
+    if batch:
+        ingest_batch(batch, queue, summary, report)
+    return summary
+
+
+def ingest_batch(
+    batch: list[SourceMessage],
+    queue: Queue | None,
+    summary: IngestSummary,
+    report: Report | None,
+) -> bool:
+    """Store, then process, one batch; False when the run must stop."""
+    from relaydesk.mail.inbound.batch import process_many
+    from relaydesk.mail.inbound.store import store_many
+    from relaydesk.mail.models import InboundVia
+
+    try:
+        stored = store_many(
+            [(found.raw, source_of(found)) for found in batch], via=InboundVia.INGEST, queue=queue
+        )
+    except Exception as exc:  # the rest would fail the same way
+        summary.not_stored = f"{batch[0].path}: {failure_text(exc)}"
+        return False
+    try:
+        processed = process_many(stored)
+    except Exception as exc:
+        where = f"{batch[0].path} and what follows (references {stored[0].pk}-{stored[-1].pk})"
+        summary.not_processed = f"{where}: {failure_text(exc)}"
+        return False
+    for found, inbound in zip(batch, processed, strict=True):
         summary.statuses[inbound.status] += 1
         if report is not None:
             report(found.path, inbound, found.raw)
-    return summary
+    return True
 
 
 def record_problem(summary: IngestSummary, found: SourceProblem) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -44,16 +46,73 @@ def unsubscribe(event_type: type[Event], handler: Handler) -> None:
         _handlers[event_type].remove(handler)
 
 
+def handlers_of(event: Event) -> list[Handler]:
+    return [
+        handler for event_type in type(event).__mro__ for handler in _handlers.get(event_type, ())
+    ]
+
+
 def dispatch(event: Event) -> None:
     """Call every handler of the event's class and its bases, isolating failures."""
-    for event_type in type(event).__mro__:
-        for handler in _handlers.get(event_type, ()):
-            try:
-                handler(event)
-            except Exception:
-                logger.exception("event handler %r failed for %r", handler, event)
+    for handler in handlers_of(event):
+        try:
+            handler(event)
+        except Exception:
+            logger.exception("event handler %r failed for %r", handler, event)
+
+
+# Events committed inside `dispatched_together()`, waiting for its end.
+_gathered: ContextVar[list[Event] | None] = ContextVar("relaydesk_gathered_events", default=None)
 
 
 def publish_after_commit(event: Event) -> None:
-    """Dispatch the event once the current transaction commits (or now, outside one)."""
-    transaction.on_commit(lambda: dispatch(event))
+    """Dispatch the event once the current transaction commits (or now, outside one).
+
+    A transaction rolled back (or a savepoint) takes its events with it.
+    """
+    transaction.on_commit(lambda: _committed(event))
+
+
+def _committed(event: Event) -> None:
+    gathered = _gathered.get()
+    if gathered is None:
+        dispatch(event)
+    else:
+        gathered.append(event)
+
+
+@contextmanager
+def dispatched_together() -> Iterator[None]:
+    """Hold back the events of transactions committed in the block; dispatch them
+    all at its end, their handlers' writes in one transaction.
+
+    For batch work (a few hundred mails): handlers mostly enqueue a task, and one
+    commit for all those rows costs what one commit for each would cost once.
+    Should a handler fail, that transaction is rolled back and every event is
+    dispatched again on its own, failures isolated as always — so handlers must
+    only write to the database (enqueue), never act outside it directly.
+    """
+    if _gathered.get() is not None:  # an outer block gathers already
+        yield
+        return
+    gathered: list[Event] = []
+    token = _gathered.set(gathered)
+    try:
+        yield
+    finally:
+        _gathered.reset(token)
+        dispatch_all(gathered)
+
+
+def dispatch_all(events: list[Event]) -> None:
+    if len(events) > 1:
+        try:
+            with transaction.atomic():
+                for event in events:
+                    for handler in handlers_of(event):
+                        handler(event)
+            return
+        except Exception:
+            logger.warning("a handler failed; dispatching %d events one by one", len(events))
+    for event in events:
+        dispatch(event)

@@ -10,6 +10,7 @@ customers, searches only public text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -38,10 +39,23 @@ def _address_words(address: str) -> str:
     return f"{address} {_NON_WORD.sub(' ', address)}" if address else ""
 
 
-def build_document(ticket: Ticket) -> TicketSearchDocument:
-    articles = Article.objects.filter(ticket=ticket).values_list(
-        "visibility", "from_address", "to_addresses", "cc_addresses", "subject", "body_text"
-    )
+ARTICLE_FIELDS = (
+    "visibility",
+    "from_address",
+    "to_addresses",
+    "cc_addresses",
+    "subject",
+    "body_text",
+)
+
+
+def build_document(ticket: Ticket, known: list[Article] | None = None) -> TicketSearchDocument:
+    """The ticket's search document from its articles (`known`: all of them, in hand)."""
+    articles: Iterable[tuple[str, ...]]
+    if known is None:
+        articles = Article.objects.filter(ticket=ticket).values_list(*ARTICLE_FIELDS)
+    else:
+        articles = [tuple(getattr(row, name) for name in ARTICLE_FIELDS) for row in known]
     head = [ticket.number, ticket.title]
     if ticket.customer is not None:
         head += [ticket.customer.name, _address_words(ticket.customer.email)]
@@ -67,11 +81,15 @@ def _joined(parts: list[str], separator: str, max_bytes: int) -> str:
     return text.encode()[:max_bytes].decode(errors="ignore")
 
 
-def index_ticket(ticket: Ticket) -> None:
-    """(Re)write the ticket's search document; call inside the writing transaction."""
+def index_ticket(ticket: Ticket, articles: list[Article] | None = None) -> None:
+    """(Re)write the ticket's search document; call inside the writing transaction.
+
+    `articles`: every article of the ticket, where the caller has them (a new
+    ticket's first one), which saves reading them back.
+    """
     # One upsert statement: no read, no savepoint (update_or_create needs both).
     TicketSearchDocument.objects.bulk_create(
-        [build_document(ticket)],
+        [build_document(ticket, articles)],
         update_conflicts=True,
         unique_fields=["ticket"],
         update_fields=["head", "body", "internal"],

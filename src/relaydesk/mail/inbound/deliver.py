@@ -62,8 +62,9 @@ from relaydesk.tickets.actions import (
     NewArticle,
     TicketClosed,
     add_article,
-    create_ticket,
+    create_from_fields,
     link_tickets,
+    resolve_fields,
 )
 from relaydesk.tickets.models import (
     AccessLevel,
@@ -167,16 +168,16 @@ def open_ticket(
     """A new ticket from this mail, in `queue` (default: the routed one)."""
     target = queue or mail.route.queue
     first = first_article(mail, target)
-    ticket = create_ticket(
-        actor=first.actor,
-        via=Channel.EMAIL,
+    fields = resolve_fields(
+        first.actor,
         title=title_of(mail.parsed),
         queue=target,
         customer=first.customer,
-        article=first.article,
         external_number=external_number_in(target, mail.parsed.subject) or "",
     )
-    article = Article.objects.get(ticket=ticket)  # create_ticket writes exactly one
+    ticket, article = create_from_fields(
+        actor=first.actor, via=Channel.EMAIL, fields=fields, article=first.article
+    )
     if related is not None:
         link_tickets(
             actor=None, via=Channel.EMAIL, source=ticket, target=related, kind=LinkKind.RELATES_TO

@@ -34,6 +34,7 @@ from django.db import DatabaseError
 from relaydesk.core.models import PeriodicJob
 from relaydesk.core.schedule import Job, claim
 from relaydesk.core.time import now
+from relaydesk.mail.inbound.batch import BATCH_SIZE
 from relaydesk.mail.inbound.fetch_common import (
     EXPECTED_ERRORS,
     FetchError,
@@ -45,7 +46,7 @@ from relaydesk.mail.inbound.fetch_imap import open_imap
 from relaydesk.mail.inbound.fetch_pop3 import open_pop3
 from relaydesk.mail.inbound.store import store_raw
 from relaydesk.mail.models import InboundMessage, MailAccount
-from relaydesk.mail.tasks import process_inbound_task
+from relaydesk.mail.tasks import process_inbound_batch_task
 
 logger = logging.getLogger(__name__)
 
@@ -214,12 +215,15 @@ def _record_outcome(account: MailAccount, report: FetchReport) -> None:
 
 
 def _enqueue_processing(report: FetchReport) -> None:
-    for inbound_id in report.stored:
+    """One task per batch of stored messages: processed together, one commit each."""
+    ids = list(report.stored)
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
         try:
-            process_inbound_task.enqueue(inbound_id)
+            process_inbound_batch_task.enqueue(batch)
         except Exception:
             # Stored and listed as "received, not yet processed": not lost.
-            logger.exception("could not enqueue processing of inbound message %d", inbound_id)
+            logger.exception("could not enqueue processing of inbound messages %s", batch)
 
 
 def describe(exc: BaseException) -> str:

@@ -115,22 +115,36 @@ def _process(
             return snapshot
         raw, parsed = read_and_parse(snapshot, progress)
         with transaction.atomic():
-            others = lock_deliveries(pk)
-            current = next((delivery for delivery in others if delivery.pk == pk), None)
-            if current is None:
-                raise InboundMessage.DoesNotExist(f"no inbound message {pk}")
-            if current.status not in allowed:  # another worker got there first
-                return InboundMessage.objects.get(pk=pk)
-            others.remove(current)
-            outcome = handle(snapshot, others, raw, parsed, progress)
-            record(snapshot, outcome, actor)
-        return snapshot
+            return write(snapshot, raw, parsed, progress, allowed=allowed, actor=actor)
     except InboundMessage.DoesNotExist:
         raise
     except Exception as exc:  # whatever went wrong, the message must be kept
         reason = reason_for(exc, progress)
         logger.warning("inbound message %s quarantined: %s", pk, reason, exc_info=True)
         return quarantine(pk, reason, allowed=allowed, actor=actor)
+
+
+def write(
+    snapshot: InboundMessage,
+    raw: bytes,
+    parsed: ParsedMail,
+    progress: Progress,
+    *,
+    allowed: Collection[InboundStatus],
+    actor: User | None,
+) -> InboundMessage:
+    """Every write for one parsed message; the caller holds the transaction."""
+    pk = snapshot.pk
+    others = lock_deliveries(pk)
+    current = next((delivery for delivery in others if delivery.pk == pk), None)
+    if current is None:
+        raise InboundMessage.DoesNotExist(f"no inbound message {pk}")
+    if current.status not in allowed:  # another worker got there first
+        return InboundMessage.objects.get(pk=pk)
+    others.remove(current)
+    outcome = handle(snapshot, others, raw, parsed, progress)
+    record(snapshot, outcome, actor)
+    return snapshot
 
 
 # Every delivery of the same message: same bytes, or same (non-empty) Message-ID.

@@ -18,6 +18,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 
+from relaydesk.core.lookups import lookup
 from relaydesk.mail.inbound.parsed import ParsedMail
 from relaydesk.mail.models import InboundMessage
 from relaydesk.tickets.models import Queue
@@ -42,6 +43,10 @@ def normalise(address: str) -> str:
 
 def queues_by_address() -> dict[str, Queue]:
     """Every queue's address (lowercased) → queue; inactive queues included (still ours)."""
+    return lookup("queues_by_address", _read_queues_by_address)
+
+
+def _read_queues_by_address() -> dict[str, Queue]:
     found: dict[str, Queue] = {}
     for queue in Queue.objects.exclude(email_address="").order_by("pk"):
         found.setdefault(normalise(queue.email_address), queue)

@@ -7,9 +7,11 @@ are the processor's business and end in quarantine, never in loss.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
 
-from relaydesk.core.storage import store_blob
+from relaydesk.core.storage import durable_together, store_blob
 from relaydesk.mail.inbound.raw import message_id_of
 from relaydesk.mail.models import InboundMessage, InboundStatus, InboundVia, MailAccount
 from relaydesk.tickets.models import Queue
@@ -32,16 +34,35 @@ def store_raw(
     server). Must not be called inside another transaction: the row has to be
     committed when this returns.
     """
+    return store_many([(raw, source)], via=via, account=account, queue=queue)[0]
+
+
+def store_many(
+    messages: Sequence[tuple[bytes, str]],
+    *,
+    via: InboundVia | str,
+    account: MailAccount | None = None,
+    queue: Queue | None = None,
+) -> list[InboundMessage]:
+    """`store_raw` for several (raw, source) pairs at once: every blob durable
+    first, then all rows in one committed transaction — all stored, or none."""
     channel = InboundVia(via)  # a wrong value is a programming error: fail loudly
-    digest = store_blob(raw)
+    with durable_together():
+        rows = [
+            InboundMessage(
+                raw_sha256=store_blob(raw),
+                size=len(raw),
+                message_id=message_id_of(raw),
+                via=channel,
+                account=account,
+                queue=queue,
+                source=source[:SOURCE_MAX_LENGTH],
+                status=InboundStatus.RECEIVED,
+            )
+            for raw, source in messages
+        ]
     with transaction.atomic(durable=True):
-        return InboundMessage.objects.create(
-            raw_sha256=digest,
-            size=len(raw),
-            message_id=message_id_of(raw),
-            via=channel,
-            account=account,
-            queue=queue,
-            source=source[:SOURCE_MAX_LENGTH],
-            status=InboundStatus.RECEIVED,
-        )
+        if len(rows) == 1:
+            rows[0].save(force_insert=True)
+            return rows
+        return InboundMessage.objects.bulk_create(rows)

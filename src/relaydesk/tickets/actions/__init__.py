@@ -13,7 +13,7 @@ from relaydesk.tickets.actions.articles import (
     add_article,
 )
 from relaydesk.tickets.actions.base import Actor
-from relaydesk.tickets.actions.create import create_ticket
+from relaydesk.tickets.actions.create import create_from_fields, create_ticket, resolve_fields
 from relaydesk.tickets.actions.fields import (
     change_priority,
     change_type,
@@ -44,7 +44,9 @@ __all__ = [
     "change_state",
     "change_type",
     "close_ticket",
+    "create_from_fields",
     "create_ticket",
+    "resolve_fields",
     "default_state",
     "link_tickets",
     "lock_ticket",

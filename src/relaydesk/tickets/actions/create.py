@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from relaydesk.accounts.models import User
 from relaydesk.core.errors import ValidationFailed
 from relaydesk.core.events import publish_after_commit
+from relaydesk.core.lookups import lookup
 from relaydesk.core.ticket_numbers import next_ticket_number
 from relaydesk.core.time import now
 from relaydesk.tickets import permissions
@@ -73,7 +74,10 @@ class TicketFields:
 def _default_priority(queue: Queue) -> Priority:
     if queue.default_priority_id is not None:
         return queue.default_priority  # type: ignore[return-value]
-    priority = Priority.objects.filter(is_default=True).first() or Priority.objects.first()
+    priority = lookup(
+        "default_priority",
+        lambda: Priority.objects.filter(is_default=True).first() or Priority.objects.first(),
+    )
     if priority is None:
         raise ValidationFailed({"priority": _("no priority is configured")})
     return priority
@@ -84,14 +88,14 @@ def resolve_fields(
     *,
     title: str,
     queue: Queue | int | str,
-    customer: User | int | str | None,
-    state: TicketState | int | str | None,
-    priority: Priority | int | str | None,
-    ticket_type: TicketType | int | str | None,
-    owner: User | int | str | None,
-    responsible: User | int | str | None,
-    is_private: bool,
-    pending_until: dt.datetime | None,
+    customer: User | int | str | None = None,
+    state: TicketState | int | str | None = None,
+    priority: Priority | int | str | None = None,
+    ticket_type: TicketType | int | str | None = None,
+    owner: User | int | str | None = None,
+    responsible: User | int | str | None = None,
+    is_private: bool = False,
+    pending_until: dt.datetime | None = None,
     external_number: str = "",
 ) -> TicketFields:
     check_text("title", title, max_length=TITLE_MAX_LENGTH, required=True)
@@ -219,6 +223,13 @@ def create_ticket(
         pending_until=pending_until,
         external_number=external_number,
     )
+    return create_from_fields(actor=actor, via=via, fields=fields, article=article)[0]
+
+
+def create_from_fields(
+    *, actor: Actor, via: Channel | str, fields: TicketFields, article: NewArticle
+) -> tuple[Ticket, Article]:
+    """`create_ticket` once the fields are resolved; returns the first article too."""
     permissions.ensure_can_create_in(actor, fields.queue)
     sender_kind = sender_kind_of(actor, article)
     validate_article(article, sender_kind)
@@ -238,7 +249,7 @@ def create_ticket(
             record_contact=False,
         )
         finish_creation(recorder, row)
-    return ticket
+    return ticket, row
 
 
 def finish_creation(recorder: Recorder, first_article: Article) -> None:
@@ -247,7 +258,7 @@ def finish_creation(recorder: Recorder, first_article: Article) -> None:
     if recorder.fields:
         ticket.save(update_fields=sorted(recorder.fields))
     TicketHistory.objects.bulk_create(recorder.rows)
-    index_ticket(ticket)
+    index_ticket(ticket, [first_article])
     # The first article is part of the creation: one TicketCreated, no ArticleAdded.
     publish_after_commit(
         TicketCreated(
@@ -259,4 +270,4 @@ def finish_creation(recorder: Recorder, first_article: Article) -> None:
     )
 
 
-__all__ = ["NewArticle", "NewAttachment", "create_ticket"]
+__all__ = ["NewArticle", "NewAttachment", "create_from_fields", "create_ticket", "resolve_fields"]

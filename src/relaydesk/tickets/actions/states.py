@@ -7,6 +7,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from relaydesk.core.errors import InvalidOperation, PermissionDenied, ValidationFailed
+from relaydesk.core.lookups import lookup
 from relaydesk.core.time import ensure_aware
 from relaydesk.tickets import permissions
 from relaydesk.tickets.actions.base import (
@@ -29,7 +30,10 @@ from relaydesk.tickets.models import (
 
 def default_state(category: StateCategory | str) -> TicketState:
     """The first active state of a category; behaviour never keys off state names."""
-    state = TicketState.objects.filter(category=category, is_active=True).first()
+    state = lookup(
+        ("default_state", str(category)),
+        lambda: TicketState.objects.filter(category=category, is_active=True).first(),
+    )
     if state is None:
         raise InvalidOperation(
             _("no active state of category %(category)s is configured")

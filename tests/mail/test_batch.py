@@ -1,0 +1,134 @@
+"""Batches: bulk intake stores and processes many mails together, and ends
+exactly as one-by-one processing would — duplicates and replies inside one
+batch included, a failing mail quarantined without taking the others along."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from relaydesk.core.storage import read_blob
+from relaydesk.mail.inbound import deliver as deliver_module
+from relaydesk.mail.inbound.batch import BATCH_SIZE, process_many
+from relaydesk.mail.inbound.deliver import Outcome
+from relaydesk.mail.inbound.parsed import ParsedMail
+from relaydesk.mail.inbound.store import store_many
+from relaydesk.mail.models import InboundMessage, InboundStatus, InboundVia
+from relaydesk.tickets.models import Article, Ticket
+from tests.factories import Directory
+from tests.mail.inbound_helpers import raw_mail
+
+pytestmark = pytest.mark.django_db
+
+
+def store(*raws: bytes) -> list[InboundMessage]:
+    return store_many([(raw, f"test {i}") for i, raw in enumerate(raws)], via=InboundVia.INGEST)
+
+
+def test_a_batch_stores_every_message_before_processing_any(directory: Directory) -> None:
+    raws = [raw_mail(subject=f"Printer {i}") for i in range(3)]
+
+    rows = store(*raws)
+
+    assert [row.status for row in rows] == [InboundStatus.RECEIVED] * 3
+    assert [read_blob(row.raw_sha256) for row in rows] == raws
+    assert InboundMessage.objects.filter(status=InboundStatus.RECEIVED).count() == 3
+    assert not Ticket.objects.exists()
+
+
+def test_a_batch_ends_as_one_by_one_processing_would(directory: Directory) -> None:
+    first = raw_mail(subject="VPN drops", message_id="first@mua.example")
+    reply = raw_mail(
+        subject="Re: VPN drops",
+        message_id="reply@mua.example",
+        in_reply_to="<first@mua.example>",
+        references="<first@mua.example>",
+        body="It dropped again at noon.",
+    )
+    other = raw_mail(subject="Printer jammed")
+
+    rows = process_many(store(first, reply, first, other))
+
+    assert [row.status for row in rows] == [
+        InboundStatus.NEW_TICKET,
+        InboundStatus.FOLLOW_UP,
+        InboundStatus.DUPLICATE,
+        InboundStatus.NEW_TICKET,
+    ]
+    assert rows[1].ticket == rows[0].ticket  # the reply found a ticket of the same batch
+    assert rows[1].match_method == "in_reply_to"
+    assert rows[2].duplicate_of_id == rows[0].pk
+    assert Ticket.objects.count() == 2
+    assert Article.objects.count() == 3
+    assert all(row.processed_at is not None for row in rows)
+
+
+def test_a_mail_that_fails_is_quarantined_and_the_others_still_land(
+    directory: Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_deliver = deliver_module.deliver
+
+    def fails_on_the_second(parsed: ParsedMail, inbound: InboundMessage) -> Outcome:
+        if parsed.subject == "Second":
+            raise RuntimeError("database hiccup")
+        return real_deliver(parsed, inbound)
+
+    monkeypatch.setattr("relaydesk.mail.inbound.process.deliver", fails_on_the_second)
+    raws = [raw_mail(subject=subject) for subject in ("First", "Second", "Third")]
+
+    rows = process_many(store(*raws))
+
+    assert [row.status for row in rows] == [
+        InboundStatus.NEW_TICKET,
+        InboundStatus.QUARANTINED,
+        InboundStatus.NEW_TICKET,
+    ]
+    assert rows[1].reason == "threading and delivering failed: RuntimeError: database hiccup"
+    assert sorted(Ticket.objects.values_list("title", flat=True)) == ["First", "Third"]
+    assert InboundMessage.objects.get(pk=rows[1].pk).status == InboundStatus.QUARANTINED
+
+
+def test_a_mail_that_cannot_be_parsed_is_quarantined_in_a_batch(
+    directory: Directory, settings: object
+) -> None:
+    big = raw_mail(subject="Huge", body="x" * 5000)
+    small = raw_mail(subject="Small")
+    settings.RELAYDESK_MAIL_MAX_BYTES = len(big) - 1  # type: ignore[attr-defined]
+
+    rows = process_many(store(small, big))
+
+    assert [row.status for row in rows] == [InboundStatus.NEW_TICKET, InboundStatus.QUARANTINED]
+    assert "RELAYDESK_MAIL_MAX_BYTES" in rows[1].reason
+
+
+def test_messages_not_waiting_are_returned_untouched(directory: Directory) -> None:
+    rows = process_many(store(raw_mail(subject="Once")))
+    again = process_many([InboundMessage.objects.get(pk=rows[0].pk)])
+
+    assert again[0].status == InboundStatus.NEW_TICKET
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_commits_once(directory: Directory) -> None:
+    rows = store(*(raw_mail(subject=f"Mail {i}") for i in range(5)))
+
+    with CaptureQueriesContext(connection) as queries:
+        process_many(rows)
+
+    commits = [q for q in queries.captured_queries if q["sql"].upper().startswith("COMMIT")]
+    # The batch's transaction, and the one its events' handlers (notify tasks) write in;
+    # one by one it would be two per mail.
+    assert len(commits) == 2
+    assert Ticket.objects.count() == 5
+
+
+def test_more_than_a_batch_is_split_into_batches(directory: Directory) -> None:
+    raws = [raw_mail(subject=f"Mail {i}") for i in range(BATCH_SIZE + 3)]
+
+    rows = process_many(store(*raws))
+
+    assert len(rows) == BATCH_SIZE + 3
+    assert {row.status for row in rows} == {InboundStatus.NEW_TICKET}
+    assert Ticket.objects.count() == BATCH_SIZE + 3
