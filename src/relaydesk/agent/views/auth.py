@@ -50,11 +50,10 @@ def _check_credentials(request: HttpRequest, form: LoginForm) -> User | None:
         form.add_error(None, throttle.refusal_message())
         return None
     user = authenticate(request, username=email, password=password)
-    if not is_active_agent(user):
+    if not isinstance(user, User) or not is_active_agent(user):
         throttle.record_failure(email=email, address=address)
         form.add_error(None, _("The email address or the password is not correct."))
         return None
-    assert isinstance(user, User)  # noqa: S101 - is_active_agent checked it
     throttle.clear_failures(email=email)
     return user
 
