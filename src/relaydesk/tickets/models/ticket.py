@@ -100,9 +100,17 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
+            # Queue lists and counts (index-only with the id), newest changes first.
             models.Index(
-                fields=["queue", "state", "-updated_at"], name="ticket_queue_state_upd_idx"
+                fields=["queue", "state", "-updated_at", "-id"],
+                name="ticket_queue_state_upd_id_idx",
             ),
+            # New-ticket widget and state-category lists, oldest first.
+            models.Index(fields=["state", "created_at", "id"], name="ticket_state_created_idx"),
+            # The list sorted by creation; tickets created per day.
+            models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
+            # Tickets closed per day.
+            models.Index(fields=["closed_at"], name="ticket_closed_idx"),
             models.Index(fields=["customer", "-updated_at"], name="ticket_customer_idx"),
             models.Index(fields=["organisation", "-updated_at"], name="ticket_org_idx"),
             models.Index(fields=["owner", "-updated_at"], name="ticket_owner_idx"),
