@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from relaydesk.core.time import now
+from relaydesk.tickets.models import Ticket
 
 LAST_SEARCH = "last-search"
 
@@ -44,3 +45,33 @@ class SavedSearch(models.Model):
     @property
     def is_last_search(self) -> bool:
         return self.name == LAST_SEARCH
+
+
+class TicketPresence(models.Model):
+    """An agent has a ticket open: written by the zoom page's heartbeat (every ~15 s),
+    read by the other agents' pages; a row older than ~45 s no longer counts.
+
+    Kept in the database so that every web process sees the same presence.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    seen_at = models.DateTimeField(_("last seen"), default=now)
+
+    class Meta:
+        verbose_name = _("ticket presence")
+        verbose_name_plural = _("ticket presences")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="ticketpresence_unique")
+        ]
+        indexes = [models.Index(fields=["ticket", "seen_at"], name="ticketpresence_seen_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.ticket_id} at {self.seen_at:%H:%M:%S}"
