@@ -31,7 +31,9 @@ class RailItem:
 
 RAIL: tuple[RailItem, ...] = (
     RailItem("dashboard", _("Dashboard"), "agent:dashboard", active_for=("agent:dashboard",)),
-    RailItem("queues", _("Queues"), "agent:queues"),
+    RailItem(
+        "queues", _("Queues"), "agent:queues", active_for=("agent:queues", "agent:ticket_list")
+    ),
     RailItem("saved_searches", _("Saved searches"), "agent:saved_searches"),
     RailItem("customers", _("Customers"), "agent:customers"),
     RailItem("statistics", _("Statistics"), "agent:statistics"),

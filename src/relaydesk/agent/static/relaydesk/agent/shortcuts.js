@@ -113,6 +113,45 @@
     }
   });
 
+  // j / k: next and previous row of a list (rows are [data-row] inside a
+  // [data-row-list]; the row's [data-row-link] gets the focus, so Enter opens
+  // it); x ticks the current row's checkbox. Help texts come from the list's
+  // data-help-next / data-help-previous / data-help-select (translated there).
+  function listRows() {
+    return Array.from(document.querySelectorAll("[data-row-list] [data-row]"));
+  }
+
+  function currentRow(rows) {
+    return rows.findIndex((row) => row.classList.contains("is-current"));
+  }
+
+  function moveRow(step) {
+    const rows = listRows();
+    if (!rows.length) return;
+    const index = currentRow(rows);
+    const next = index < 0 ? (step > 0 ? 0 : rows.length - 1)
+      : Math.min(Math.max(index + step, 0), rows.length - 1);
+    if (index >= 0) rows[index].classList.remove("is-current");
+    const row = rows[next];
+    row.classList.add("is-current");
+    const link = row.querySelector("[data-row-link]");
+    if (link) link.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  const rowList = document.querySelector("[data-row-list]");
+  if (rowList) {
+    const help = rowList.dataset;
+    register("j", help.helpNext || "Next row", () => moveRow(1));
+    register("k", help.helpPrevious || "Previous row", () => moveRow(-1));
+    register("x", help.helpSelect || "Select the current row", () => {
+      const rows = listRows();
+      const index = currentRow(rows);
+      const box = index >= 0 && rows[index].querySelector('input[type="checkbox"]');
+      if (box) box.click();
+    });
+  }
+
   window.Relaydesk = Object.assign(window.Relaydesk || {}, {
     shortcuts: { register: register, open: openDialog },
   });
