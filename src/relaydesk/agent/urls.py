@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from relaydesk.agent.views import auth, dashboard, lists, placeholders
+from relaydesk.agent.views import (
+    attachments,
+    auth,
+    dashboard,
+    placeholders,
+    ticket,
+    ticket_actions,
+)
 
 app_name = "agent"
 
@@ -20,17 +27,43 @@ def coming(route: str, name: str) -> URLPattern:
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
-    path("widgets/<slug:key>/", dashboard.dashboard_widget, name="dashboard_widget"),
-    path("dashboard/customise/", dashboard.dashboard_customise, name="dashboard_customise"),
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("password/", auth.password_change, name="password_change"),
-    path("queues/", lists.queues, name="queues"),
-    path("tickets/", lists.ticket_list, name="ticket_list"),
+    coming("queues/", "queues"),
     coming("searches/", "saved_searches"),
     coming("customers/", "customers"),
     coming("statistics/", "statistics"),
     coming("search/", "search"),
     coming("tickets/new/", "ticket_new"),
     coming("preferences/", "preferences"),
+    # The ticket zoom (after "tickets/new/", which its number pattern would match).
+    path("tickets/<str:number>/", ticket.ticket_zoom, name="ticket"),
+    path("tickets/<str:number>/history/", ticket.ticket_history, name="ticket_history"),
+    path("tickets/<str:number>/presence/", ticket.ticket_presence, name="ticket_presence"),
+    path(
+        "tickets/<str:number>/act/<slug:action>/",
+        ticket_actions.ticket_action,
+        name="ticket_action",
+    ),
+    path(
+        "tickets/<str:number>/articles/<int:article_id>/headers/",
+        ticket.article_headers,
+        name="ticket_article_headers",
+    ),
+    path(
+        "tickets/<str:number>/articles/<int:article_id>/html/",
+        ticket.article_html,
+        name="ticket_article_html",
+    ),
+    path(
+        "tickets/<str:number>/articles/<int:article_id>/raw/",
+        attachments.article_raw,
+        name="ticket_article_raw",
+    ),
+    path(
+        "tickets/<str:number>/attachments/<int:attachment_id>/",
+        attachments.ticket_attachment,
+        name="ticket_attachment",
+    ),
 ]

@@ -22,6 +22,7 @@ from relaydesk.tickets.actions.fields import (
     set_owner,
     set_responsible,
 )
+from relaydesk.tickets.actions.forwarding import forward_article
 from relaydesk.tickets.actions.links import link_tickets, unlink_tickets
 from relaydesk.tickets.actions.locking import lock_ticket, release_expired_locks, unlock_ticket
 from relaydesk.tickets.actions.merge_split import merge_tickets, split_ticket
@@ -48,6 +49,7 @@ __all__ = [
     "create_ticket",
     "resolve_fields",
     "default_state",
+    "forward_article",
     "link_tickets",
     "lock_ticket",
     "merge_tickets",

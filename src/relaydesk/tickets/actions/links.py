@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from relaydesk.core.errors import InvalidOperation, ValidationFailed
 from relaydesk.tickets import permissions
-from relaydesk.tickets.actions.base import Actor, Recorder, lock_ticket_row
+from relaydesk.tickets.actions.base import Actor, Recorder, ensure_version, lock_ticket_row
 from relaydesk.tickets.events import TicketsLinked
 from relaydesk.tickets.models import Channel, LinkKind, Ticket, TicketLink
 
@@ -68,14 +68,19 @@ def link_tickets(
     source: Ticket | int,
     target: Ticket | int,
     kind: LinkKind | str,
+    expected_version: int | None = None,
 ) -> TicketLink:
-    """`source` <kind> `target`; for parent_of the source is the parent. History on both."""
+    """`source` <kind> `target`; for parent_of the source is the parent. History on both.
+
+    `expected_version` is the source's version the caller saw (stale check).
+    """
     if kind not in LinkKind.values:
         raise ValidationFailed({"kind": _("unknown link kind %(value)s") % {"value": repr(kind)}})
     with transaction.atomic():
         source_row, target_row = lock_pair(source, target)
         permissions.ensure_can_write(actor, source_row)
         permissions.ensure_can_write(actor, target_row)
+        ensure_version(source_row, expected_version)
         if TicketLink.objects.filter(source=source_row, target=target_row, kind=kind).exists():
             raise InvalidOperation(
                 _("%(source)s is already linked to %(target)s")

@@ -96,16 +96,19 @@ def split_ticket(
     article: Article | int,
     title: str | None = None,
     queue: Queue | int | str | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
     """Copy an article (with its attachments) into a new ticket linked to the origin.
 
     The origin keeps its thread intact; the new ticket starts new, for the same
-    customer, in the origin's queue unless another is named.
+    customer, in the origin's queue unless another is named. `expected_version`
+    is the origin's version the caller saw (stale check).
     """
     source_article = visible_article(actor, article)
     with transaction.atomic():
         origin = lock_ticket_row(source_article.ticket_id)
         permissions.ensure_can_write(actor, origin)
+        ensure_version(origin, expected_version)
         if origin.state.category == StateCategory.MERGED:
             raise InvalidOperation(
                 _("ticket %(number)s is merged; split from its target") % {"number": origin.number}
