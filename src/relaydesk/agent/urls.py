@@ -12,6 +12,7 @@ from relaydesk.agent.views import (
     attachments,
     auth,
     dashboard,
+    lists,
     placeholders,
     ticket,
     ticket_actions,
@@ -27,10 +28,13 @@ def coming(route: str, name: str) -> URLPattern:
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("widgets/<slug:key>/", dashboard.dashboard_widget, name="dashboard_widget"),
+    path("dashboard/customise/", dashboard.dashboard_customise, name="dashboard_customise"),
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("password/", auth.password_change, name="password_change"),
-    coming("queues/", "queues"),
+    path("queues/", lists.queues, name="queues"),
+    path("tickets/", lists.ticket_list, name="ticket_list"),
     coming("searches/", "saved_searches"),
     coming("customers/", "customers"),
     coming("statistics/", "statistics"),
