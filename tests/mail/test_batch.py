@@ -8,14 +8,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from relaydesk.accounts.models import User
 from relaydesk.core.storage import read_blob
 from relaydesk.mail.inbound import deliver as deliver_module
 from relaydesk.mail.inbound.batch import BATCH_SIZE, process_many
-from relaydesk.mail.inbound.deliver import Outcome
+from relaydesk.mail.inbound.deliver import Deferred, Outcome
 from relaydesk.mail.inbound.parsed import ParsedMail
 from relaydesk.mail.inbound.store import store_many
 from relaydesk.mail.models import InboundMessage, InboundStatus, InboundVia
-from relaydesk.tickets.models import Article, Ticket
+from relaydesk.tickets.models import Article, Queue, Ticket
 from tests.factories import Directory
 from tests.mail.inbound_helpers import raw_mail
 
@@ -69,10 +70,12 @@ def test_a_mail_that_fails_is_quarantined_and_the_others_still_land(
 ) -> None:
     real_deliver = deliver_module.deliver
 
-    def fails_on_the_second(parsed: ParsedMail, inbound: InboundMessage) -> Outcome:
+    def fails_on_the_second(
+        parsed: ParsedMail, inbound: InboundMessage, *, defer: bool = False
+    ) -> Outcome | Deferred:
         if parsed.subject == "Second":
             raise RuntimeError("database hiccup")
-        return real_deliver(parsed, inbound)
+        return real_deliver(parsed, inbound, defer=defer)
 
     monkeypatch.setattr("relaydesk.mail.inbound.process.deliver", fails_on_the_second)
     raws = [raw_mail(subject=subject) for subject in ("First", "Second", "Third")]
@@ -132,3 +135,43 @@ def test_more_than_a_batch_is_split_into_batches(directory: Directory) -> None:
     assert len(rows) == BATCH_SIZE + 3
     assert {row.status for row in rows} == {InboundStatus.NEW_TICKET}
     assert Ticket.objects.count() == BATCH_SIZE + 3
+
+
+def test_two_mails_of_one_new_sender_in_a_batch_make_one_customer(directory: Directory) -> None:
+    sender = "Newcomer <new@startup.example>"
+
+    rows = process_many(
+        store(raw_mail(subject="First", sender=sender), raw_mail(subject="Second", sender=sender))
+    )
+
+    assert [row.status for row in rows] == [InboundStatus.NEW_TICKET] * 2
+    customer = User.objects.get(email="new@startup.example")
+    assert {ticket.customer for ticket in Ticket.objects.all()} == {customer}
+
+
+def test_a_partner_number_seen_twice_in_a_batch_threads_the_second(directory: Directory) -> None:
+    Queue.objects.filter(pk=directory.support.pk).update(external_number_pattern=r"INC-\d+")
+    to = directory.support.email_address
+
+    rows = process_many(
+        store(
+            raw_mail(subject="INC-4711 printer down", to=to),
+            raw_mail(subject="Update on INC-4711", to=to, body="Still down."),
+        )
+    )
+
+    assert [row.status for row in rows] == [InboundStatus.NEW_TICKET, InboundStatus.FOLLOW_UP]
+    assert rows[1].ticket == rows[0].ticket
+    assert rows[1].match_method == "external_number"
+
+
+def test_what_became_of_each_mail_is_stored_on_its_row(directory: Directory) -> None:
+    rows = process_many(store(raw_mail(subject="A"), raw_mail(subject="B")))
+
+    for row in rows:
+        stored = InboundMessage.objects.get(pk=row.pk)
+        assert stored.status == InboundStatus.NEW_TICKET
+        assert stored.ticket_id == row.ticket_id is not None
+        assert stored.article_id == row.article_id is not None
+        assert stored.match_method == "new_ticket"
+        assert stored.processed_at is not None

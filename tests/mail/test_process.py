@@ -411,10 +411,10 @@ def test_a_failing_step_quarantines_and_process_again_works_once_fixed(
 def test_a_failure_after_writes_rolls_them_all_back(
     directory: Directory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(**kwargs: object) -> Ticket:
+    def refuse(requests: object) -> list[object]:
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(deliver_module, "create_from_fields", refuse)
+    monkeypatch.setattr(deliver_module, "create_many", refuse)
 
     row = deliver(raw_mail(sender="someone@new.example"))
 

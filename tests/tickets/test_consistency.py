@@ -52,7 +52,7 @@ def test_failure_half_way_leaves_no_trace(
         raise IntegrityError("index is broken")
 
     monkeypatch.setattr("relaydesk.tickets.actions.articles.index_ticket", broken_index)
-    monkeypatch.setattr("relaydesk.tickets.actions.create.index_ticket", broken_index)
+    monkeypatch.setattr("relaydesk.tickets.actions.create.index_tickets", broken_index)
     with pytest.raises(IntegrityError):
         add_article(
             actor=directory.agent,

@@ -44,3 +44,17 @@ def lookup(key: Hashable, compute: Callable[[], T]) -> T:
         memory[key] = compute()
     answer: T = memory[key]
     return answer
+
+
+def recall(key: Hashable) -> Any:
+    """The answer remembered for `key` in this block, or None."""
+    memory = _remembered.get()
+    return None if memory is None else memory.get(key)
+
+
+def remember(key: Hashable, answer: object) -> None:
+    """Keep an answer learnt another way (a row just written, a prefetch); outside a
+    block, nothing is kept."""
+    memory = _remembered.get()
+    if memory is not None:
+        memory[key] = answer

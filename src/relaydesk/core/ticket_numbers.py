@@ -27,20 +27,24 @@ def check_digit(digits: str) -> int:
 
 # One statement on both databases (SQLite has RETURNING since 3.35). The row
 # lock it takes is held until the caller's transaction commits, so concurrent
-# creators queue here and never share a value.
+# creators queue here and never share a value. A block of several values is
+# taken in the same one statement.
 COUNTER_UPSERT = (
-    "INSERT INTO core_ticketnumbercounter (scope, value) VALUES (%s, 1)"
-    " ON CONFLICT (scope) DO UPDATE SET value = core_ticketnumbercounter.value + 1"
+    "INSERT INTO core_ticketnumbercounter (scope, value) VALUES (%s, %s)"
+    " ON CONFLICT (scope) DO UPDATE SET value = core_ticketnumbercounter.value + %s"
     " RETURNING value"
 )
 
 
-def next_counter_value(scope: str) -> int:
-    """Increment the scope's counter and return the new value (caller holds a transaction)."""
+def next_counter_values(scope: str, count: int = 1) -> range:
+    """Advance the scope's counter by `count`; the values taken (caller holds a transaction)."""
+    if count < 1:
+        raise ValueError(f"count must be at least 1, not {count}")
     with connection.cursor() as cursor:
-        cursor.execute(COUNTER_UPSERT, [scope])
+        cursor.execute(COUNTER_UPSERT, [scope, count, count])
         row = cursor.fetchone()
-    return int(row[0])
+    last = int(row[0])
+    return range(last - count + 1, last + 1)
 
 
 def date_checksum_number(today: dt.date, counter: int, system_id: int) -> str:
@@ -48,15 +52,21 @@ def date_checksum_number(today: dt.date, counter: int, system_id: int) -> str:
     return f"{base}{check_digit(base)}"
 
 
-def next_ticket_number() -> str:
+def next_ticket_numbers(count: int) -> list[str]:
+    """`count` new ticket numbers, in order, from one counter statement."""
     generator = settings.RELAYDESK_TICKET_NUMBER_GENERATOR
     if generator == "increment":
-        return str(next_counter_value("all"))
+        return [str(value) for value in next_counter_values("all", count)]
     if generator == "date_checksum":
         today = now().date()
-        counter = next_counter_value(f"{today:%Y%m%d}")
-        return date_checksum_number(today, counter, settings.RELAYDESK_SYSTEM_ID % 100)
+        values = next_counter_values(f"{today:%Y%m%d}", count)
+        system_id = settings.RELAYDESK_SYSTEM_ID % 100
+        return [date_checksum_number(today, value, system_id) for value in values]
     raise ValueError(f"unknown RELAYDESK_TICKET_NUMBER_GENERATOR {generator!r}")
+
+
+def next_ticket_number() -> str:
+    return next_ticket_numbers(1)[0]
 
 
 def subject_tag(number: str) -> str:

@@ -87,9 +87,14 @@ def index_ticket(ticket: Ticket, articles: list[Article] | None = None) -> None:
     `articles`: every article of the ticket, where the caller has them (a new
     ticket's first one), which saves reading them back.
     """
+    index_tickets([(ticket, articles)])
+
+
+def index_tickets(tickets: list[tuple[Ticket, list[Article] | None]]) -> None:
+    """`index_ticket` for several tickets, in one statement."""
     # One upsert statement: no read, no savepoint (update_or_create needs both).
     TicketSearchDocument.objects.bulk_create(
-        [build_document(ticket, articles)],
+        [build_document(ticket, articles) for ticket, articles in tickets],
         update_conflicts=True,
         unique_fields=["ticket"],
         update_fields=["head", "body", "internal"],

@@ -20,6 +20,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Lower
 
 from relaydesk.accounts.models import Organisation, User, UserKind
+from relaydesk.core.lookups import recall, remember
 from relaydesk.mail.inbound.routing import normalise
 from relaydesk.tickets.actions import share_ticket
 from relaydesk.tickets.models import Channel, Ticket
@@ -67,14 +68,38 @@ def clean_name(name: str, address: str) -> str:
 
 
 def find_user(address: str) -> User | None:
-    """The user with this address, ignoring case (uses the lower(email) unique index)."""
+    """The user with this address, ignoring case (uses the lower(email) unique index).
+
+    Inside `remembered()` (a batch of mail) a user found or created once is
+    remembered; an address nobody has is asked again, as it may be created.
+    """
     if not address:
         return None
-    return (
+    known: User | None = recall(_user_key(address))
+    if known is not None:
+        return known
+    user = (
         User.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower=Lower(Value(address)))
         .first()
     )
+    if user is not None:
+        remember(_user_key(address), user)
+    return user
+
+
+def remember_users(addresses: Iterable[str]) -> None:
+    """Look up the users of many addresses in one query, for `find_user` to recall."""
+    wanted = {normalise(address) for address in addresses if address}
+    if not wanted:
+        return
+    users = User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=wanted)
+    for user in users:
+        remember(_user_key(user.email), user)
+
+
+def _user_key(address: str) -> tuple[str, str]:
+    return ("user", normalise(address))
 
 
 def identify_sender(address: str, name: str, own: frozenset[str]) -> Sender:
@@ -117,7 +142,7 @@ def create_customer(address: str, name: str) -> User:
     """A customer known only from mail. A concurrent creator of the same address wins."""
     try:
         with transaction.atomic():
-            return User.objects.create_user(
+            user = User.objects.create_user(
                 address,
                 password=None,
                 name=name,
@@ -125,6 +150,8 @@ def create_customer(address: str, name: str) -> User:
                 organisation=organisation_for(address),
                 email_verified_at=None,
             )
+        remember(_user_key(address), user)
+        return user
     except IntegrityError:
         existing = find_user(address)
         if existing is None:

@@ -33,6 +33,7 @@ someone else's ticket (sharing is the requester's to decide, as in the portal).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -60,9 +61,10 @@ from relaydesk.mail.models import InboundMessage, InboundStatus
 from relaydesk.tickets import permissions
 from relaydesk.tickets.actions import (
     NewArticle,
+    NewTicket,
     TicketClosed,
     add_article,
-    create_from_fields,
+    create_many,
     link_tickets,
     resolve_fields,
 )
@@ -142,8 +144,31 @@ class FirstArticle:
     trusted: bool  # may its Cc list add participants?
 
 
-def deliver(parsed: ParsedMail, inbound: InboundMessage) -> Outcome:
-    """Open a ticket or follow up on one; the caller holds the transaction."""
+@dataclass(frozen=True)
+class Planned:
+    """A new ticket decided on, not opened yet: the request and what follows it."""
+
+    request: NewTicket
+    first: FirstArticle
+    value: str  # how it was routed, for the inbound row
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A mail that opens a new ticket, left for the batch to open with others (batch.py)."""
+
+    mail: Mail
+    planned: Planned
+
+
+def deliver(
+    parsed: ParsedMail, inbound: InboundMessage, *, defer: bool = False
+) -> Outcome | Deferred:
+    """Open a ticket or follow up on one; the caller holds the transaction.
+
+    With `defer`, a mail that simply opens a new ticket is returned as Deferred
+    instead, for the caller to open with `open_planned` (several at once).
+    """
     by_address = queues_by_address()
     own = own_addresses(by_address)
     mail = Mail(
@@ -155,6 +180,8 @@ def deliver(parsed: ParsedMail, inbound: InboundMessage) -> Outcome:
     )
     match = find_ticket(parsed, mail.route.addressed)
     if match is None:
+        if defer:
+            return Deferred(mail, plan_ticket(mail))
         return open_ticket(mail)
     return follow_up(mail, match)
 
@@ -162,10 +189,8 @@ def deliver(parsed: ParsedMail, inbound: InboundMessage) -> Outcome:
 # --- new tickets -------------------------------------------------------------------
 
 
-def open_ticket(
-    mail: Mail, *, queue: Queue | None = None, related: Ticket | None = None, note: str = ""
-) -> Outcome:
-    """A new ticket from this mail, in `queue` (default: the routed one)."""
+def plan_ticket(mail: Mail, queue: Queue | None = None) -> Planned:
+    """Everything a new ticket from this mail needs, in `queue` (default: the routed one)."""
     target = queue or mail.route.queue
     first = first_article(mail, target)
     fields = resolve_fields(
@@ -175,17 +200,47 @@ def open_ticket(
         customer=first.customer,
         external_number=external_number_in(target, mail.parsed.subject) or "",
     )
-    ticket, article = create_from_fields(
-        actor=first.actor, via=Channel.EMAIL, fields=fields, article=first.article
-    )
+    value = mail.route.value if queue is None else f"queue:{target.name}"
+    return Planned(NewTicket(first.actor, Channel.EMAIL, fields, first.article), first, value)
+
+
+def open_ticket(
+    mail: Mail, *, queue: Queue | None = None, related: Ticket | None = None, note: str = ""
+) -> Outcome:
+    """A new ticket from this mail, in `queue` (default: the routed one)."""
+    planned = plan_ticket(mail, queue)
+    ticket, article = create_many([planned.request])[0]
+    return opened(mail, planned, ticket, article, related=related, note=note)
+
+
+def open_planned(deferred: Sequence[Deferred]) -> list[Outcome]:
+    """Open the deferred mails' tickets together (one statement per table)."""
+    created = create_many([item.planned.request for item in deferred])
+    return [
+        opened(item.mail, item.planned, ticket, article)
+        for item, (ticket, article) in zip(deferred, created, strict=True)
+    ]
+
+
+def opened(
+    mail: Mail,
+    planned: Planned,
+    ticket: Ticket,
+    article: Article,
+    *,
+    related: Ticket | None = None,
+    note: str = "",
+) -> Outcome:
+    """What follows a new ticket's creation: the link to its predecessor, the Cc'd."""
     if related is not None:
         link_tickets(
             actor=None, via=Channel.EMAIL, source=ticket, target=related, kind=LinkKind.RELATES_TO
         )
-    if first.trusted:
+    if planned.first.trusted:
         add_cc_participants(mail, ticket)
-    value = mail.route.value if queue is None else f"queue:{target.name}"
-    return Outcome(InboundStatus.NEW_TICKET, ticket, article, MatchMethod.NEW_TICKET, value, note)
+    return Outcome(
+        InboundStatus.NEW_TICKET, ticket, article, MatchMethod.NEW_TICKET, planned.value, note
+    )
 
 
 def first_article(mail: Mail, queue: Queue) -> FirstArticle:

@@ -23,6 +23,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
+from typing import Literal, overload
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,7 +32,7 @@ from relaydesk.accounts.models import User
 from relaydesk.core.errors import DomainError
 from relaydesk.core.storage import read_blob
 from relaydesk.core.time import now
-from relaydesk.mail.inbound.deliver import Outcome, deliver
+from relaydesk.mail.inbound.deliver import Deferred, Outcome, deliver
 from relaydesk.mail.inbound.duplicates import Delivery, Duplicate, find_duplicate
 from relaydesk.mail.inbound.parsed import ParsedMail
 from relaydesk.mail.inbound.raw import MESSAGE_ID_MAX_LENGTH, strip_internal_headers
@@ -124,6 +125,7 @@ def _process(
         return quarantine(pk, reason, allowed=allowed, actor=actor)
 
 
+@overload
 def write(
     snapshot: InboundMessage,
     raw: bytes,
@@ -132,8 +134,38 @@ def write(
     *,
     allowed: Collection[InboundStatus],
     actor: User | None,
-) -> InboundMessage:
-    """Every write for one parsed message; the caller holds the transaction."""
+    defer: Literal[False] = False,
+) -> InboundMessage: ...
+
+
+@overload
+def write(
+    snapshot: InboundMessage,
+    raw: bytes,
+    parsed: ParsedMail,
+    progress: Progress,
+    *,
+    allowed: Collection[InboundStatus],
+    actor: User | None,
+    defer: Literal[True],
+) -> InboundMessage | Deferred: ...
+
+
+def write(
+    snapshot: InboundMessage,
+    raw: bytes,
+    parsed: ParsedMail,
+    progress: Progress,
+    *,
+    allowed: Collection[InboundStatus],
+    actor: User | None,
+    defer: bool = False,
+) -> InboundMessage | Deferred:
+    """Every write for one parsed message; the caller holds the transaction.
+
+    With `defer`, a mail that opens a new ticket comes back as Deferred: the
+    caller opens it (`open_planned`) and records it (`apply_outcome`).
+    """
     pk = snapshot.pk
     others = lock_deliveries(pk)
     current = next((delivery for delivery in others if delivery.pk == pk), None)
@@ -142,8 +174,10 @@ def write(
     if current.status not in allowed:  # another worker got there first
         return InboundMessage.objects.get(pk=pk)
     others.remove(current)
-    outcome = handle(snapshot, others, raw, parsed, progress)
-    record(snapshot, outcome, actor)
+    handled = handle(snapshot, others, raw, parsed, progress, defer=defer)
+    if isinstance(handled, Deferred):
+        return handled
+    record(snapshot, handled, actor)
     return snapshot
 
 
@@ -191,7 +225,9 @@ def handle(
     raw: bytes,
     parsed: ParsedMail,
     progress: Progress,
-) -> Handled:
+    *,
+    defer: bool = False,
+) -> Handled | Deferred:
     if not row.message_id and parsed.message_id:
         row.message_id = parsed.message_id.strip("<>")[:MESSAGE_ID_MAX_LENGTH]
     progress.step = "checking for duplicates"
@@ -199,7 +235,7 @@ def handle(
     if duplicate is not None:
         return duplicate
     progress.step = "threading and delivering"
-    return deliver(parsed, row)
+    return deliver(parsed, row, defer=defer)
 
 
 def parse(raw: bytes) -> ParsedMail:
@@ -225,6 +261,11 @@ RECORDED_FIELDS = [
 
 def record(row: InboundMessage, handled: Handled, actor: User | None) -> None:
     """Write what became of the message onto its row (inside the transaction)."""
+    row.save(update_fields=apply_outcome(row, handled, actor))
+
+
+def apply_outcome(row: InboundMessage, handled: Handled, actor: User | None) -> list[str]:
+    """Set what became of the message on the row (not saved); the fields set."""
     if isinstance(handled, Duplicate):
         row.status = InboundStatus.DUPLICATE
         row.duplicate_of_id = handled.original_id
@@ -246,7 +287,7 @@ def record(row: InboundMessage, handled: Handled, actor: User | None) -> None:
     if actor is not None:
         row.handled_by = actor
         fields.append("handled_by")
-    row.save(update_fields=fields)
+    return fields
 
 
 def reason_for(exc: BaseException, progress: Progress) -> str:

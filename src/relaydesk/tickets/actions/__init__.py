@@ -13,7 +13,13 @@ from relaydesk.tickets.actions.articles import (
     add_article,
 )
 from relaydesk.tickets.actions.base import Actor
-from relaydesk.tickets.actions.create import create_from_fields, create_ticket, resolve_fields
+from relaydesk.tickets.actions.create import (
+    NewTicket,
+    create_from_fields,
+    create_many,
+    create_ticket,
+    resolve_fields,
+)
 from relaydesk.tickets.actions.fields import (
     change_priority,
     change_type,
@@ -45,7 +51,9 @@ __all__ = [
     "change_state",
     "change_type",
     "close_ticket",
+    "NewTicket",
     "create_from_fields",
+    "create_many",
     "create_ticket",
     "resolve_fields",
     "default_state",

@@ -158,7 +158,27 @@ def insert_article(
     A caller that wrote the contact times with the ticket row (creation) passes
     `record_contact=False`, which saves an UPDATE.
     """
-    row = Article.objects.create(
+    row = article_row(ticket, actor, article, sender_kind=sender_kind, at=recorder.at)
+    row.save(force_insert=True)
+    Attachment.objects.bulk_create(attachment_rows(row, stored))
+    if record_contact:
+        times = contact_times(
+            sender_kind,
+            str(article.visibility),
+            at=recorder.at,
+            has_first_response=ticket.first_response_at is not None,
+        )
+        for name, value in times.items():
+            recorder.touch(name, value)
+    log_article(recorder, row)
+    return row
+
+
+def article_row(
+    ticket: Ticket, actor: Actor, article: NewArticle, *, sender_kind: str, at: dt.datetime
+) -> Article:
+    """The article's row, not saved yet (its HTML sanitised, as on every write)."""
+    return Article(
         ticket=ticket,
         channel=article.channel,
         sender_kind=sender_kind,
@@ -177,9 +197,13 @@ def insert_article(
         is_auto_reply=article.is_auto_reply,
         is_bounce=article.is_bounce,
         review_reason=article.review_reason[:200],
-        created_at=recorder.at,
+        created_at=at,
     )
-    Attachment.objects.bulk_create(
+
+
+def attachment_rows(row: Article, stored: list[tuple[NewAttachment, str]]) -> list[Attachment]:
+    """The saved article's attachment rows, not saved yet."""
+    return [
         Attachment(
             article=row,
             filename=safe_filename(attachment.filename),
@@ -187,33 +211,27 @@ def insert_article(
             size=len(attachment.content),
             sha256=digest,
             content_id=attachment.content_id[:255],
-            created_at=recorder.at,
+            created_at=row.created_at,
         )
         for attachment, digest in stored
-    )
-    if record_contact:
-        times = contact_times(
-            sender_kind,
-            str(article.visibility),
-            at=recorder.at,
-            has_first_response=ticket.first_response_at is not None,
-        )
-        for name, value in times.items():
-            recorder.touch(name, value)
+    ]
+
+
+def log_article(recorder: Recorder, row: Article) -> None:
+    """The history row and the event of a saved article."""
     with translation.override(None):  # history is data: the labels in English, always
         detail = f"{row.get_channel_display()}, {row.get_visibility_display()}"
     recorder.log("article", field="article", new=f"{row.pk} ({detail})")
     recorder.emit(
         ArticleAdded(
-            ticket_id=ticket.pk,
+            ticket_id=row.ticket_id,
             actor_id=recorder.actor_id,
             channel=recorder.via,
             article_id=row.pk,
-            visibility=str(article.visibility),
-            sender_kind=sender_kind,
+            visibility=str(row.visibility),
+            sender_kind=row.sender_kind,
         )
     )
-    return row
 
 
 def follow_merges(ticket: Ticket) -> Ticket:
