@@ -17,15 +17,14 @@ import datetime as dt
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from relaydesk.accounts.models import AgentGroup, Organisation, User, UserKind
-from relaydesk.core.ticket_numbers import date_checksum_number
+from relaydesk.core.ticket_numbers import next_ticket_numbers
 from relaydesk.core.time import now
 from relaydesk.tickets.models import (
     Article,
@@ -77,11 +76,6 @@ WORDS = (  # noqa: SIM905 - a sentence is easier to edit than a list
     " reception scanner toner firmware backup restore quota wifi guest certificate expired"
     " signature spreadsheet macro"
 ).split(" ")
-COUNTER_BLOCK_SQL = (
-    "INSERT INTO core_ticketnumbercounter (scope, value) VALUES (%s, %s)"
-    " ON CONFLICT (scope) DO UPDATE SET value = core_ticketnumbercounter.value + %s"
-    " RETURNING value"
-)
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -146,21 +140,6 @@ def _user(email: str, name: str, kind: str, organisation: Organisation | None = 
             email, password=None, name=name, kind=kind, organisation=organisation
         )
     return user
-
-
-def reserve_numbers(count: int) -> Iterator[str]:
-    """`count` ticket numbers from the real counter, reserved in one statement."""
-    generator = settings.RELAYDESK_TICKET_NUMBER_GENERATOR
-    today = now().date()
-    scope = "all" if generator == "increment" else f"{today:%Y%m%d}"
-    with connection.cursor() as cursor:
-        cursor.execute(COUNTER_BLOCK_SQL, [scope, count, count])
-        last = int(cursor.fetchone()[0])
-    for value in range(last - count + 1, last + 1):
-        if generator == "increment":
-            yield str(value)
-        else:
-            yield date_checksum_number(today, value, settings.RELAYDESK_SYSTEM_ID % 100)
 
 
 def _category(rng: random.Random) -> str:
@@ -332,7 +311,7 @@ def seed_batch(world: World, rng: random.Random, count: int) -> None:
     """Insert `count` tickets with everything that goes with them, in one transaction."""
     at = now()
     with transaction.atomic():
-        planned = [plan_ticket(world, rng, number, at) for number in reserve_numbers(count)]
+        planned = [plan_ticket(world, rng, number, at) for number in next_ticket_numbers(count)]
         Ticket.objects.bulk_create([item.ticket for item in planned])
         articles = []
         for item in planned:
