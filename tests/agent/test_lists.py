@@ -445,3 +445,16 @@ def test_the_way_back_stays_on_this_site(agent_client: Client, tickets: dict[str
         {"form": "columns", "columns": ["type"], "back": "//evil.example/x?y=1"},
     )
     assert response["Location"].startswith("/agent/tickets/?")
+
+
+def test_a_key_given_several_times_shows_all_its_values(
+    agent_client: Client, directory: Directory, tickets: dict[str, Ticket]
+) -> None:
+    html = agent_client.get(
+        f"/agent/tickets/?queue={directory.support.pk}&state_category=new&state_category=open"
+    ).content.decode()
+    select = re.search(r'<select name="state_category"[^>]*multiple[^>]*>.*?</select>', html, re.S)
+    assert select is not None
+    assert '<option value="new" selected>' in select.group(0)
+    assert '<option value="open" selected>' in select.group(0)
+    assert '<option value="closed">' in select.group(0)

@@ -73,7 +73,7 @@ class BulkForm(forms.Form):
     def __init__(
         self, data: QueryDict | None = None, *, user: User, agents: list[tuple[str, str]]
     ) -> None:
-        super().__init__(data, prefix="bulk")
+        super().__init__(data, prefix="bulk", label_suffix="")
         self.user = user
         choose = [("", "—")]
         states = TicketState.objects.filter(is_active=True).exclude(category=StateCategory.MERGED)

@@ -116,7 +116,7 @@ class FilterForm(forms.Form):
     )
 
     def __init__(self, data: QueryDict, *, user: User, agents: list[tuple[str, str]]) -> None:
-        super().__init__(data)
+        super().__init__(data, label_suffix="")
         anything = [("", _("any"))]
         queue_rows = (
             readable_queues(user).filter(is_active=True).order_by("name").values_list("pk", "name")
@@ -136,6 +136,16 @@ class FilterForm(forms.Form):
             "type",
             anything + [(str(pk), name) for pk, name in types.values_list("pk", "name")],
         )
+
+        # A key given several times (a queue's "being worked" link, a saved
+        # search) shows as a multiple choice, so that the form shows them all.
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ChoiceField) and len(data.getlist(name)) > 1:
+                multiple = forms.MultipleChoiceField(
+                    label=field.label, required=False, choices=field.choices
+                )
+                multiple.widget.attrs["size"] = "5"
+                self.fields[name] = multiple
 
     def full_clean(self) -> None:
         """Not validated here: the errors are `parse_filters`'s (see `show_errors`)."""
