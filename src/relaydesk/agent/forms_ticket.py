@@ -83,8 +83,15 @@ class ForwardForm(TicketActionForm):
     )
 
 
+class AgentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Agents by name (the address is in the title of the page's people lists)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name())
+
+
 class OwnerForm(TicketActionForm):
-    owner = forms.ModelChoiceField(
+    owner = AgentChoiceField(
         label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("nobody")
     )
 

@@ -15,32 +15,43 @@
     if (url) window.location.assign(url);
   }
 
+  // Listeners on the document (capturing, as toggle and load do not bubble), so
+  // that content htmx swaps in later works the same.
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      const panel = event.target;
+      if (!(panel instanceof HTMLDetailsElement) || !panel.open) return;
+      if (!panel.matches("details[data-compose]")) return;
+      const field = panel.querySelector("textarea");
+      if (field) field.focus();
+    },
+    true,
+  );
+
+  document.addEventListener(
+    "load",
+    function (event) {
+      const frame = event.target;
+      if (!(frame instanceof HTMLIFrameElement) || !frame.matches("iframe.article-html")) return;
+      try {
+        const body = frame.contentDocument && frame.contentDocument.body;
+        if (body) frame.style.height = Math.min(body.scrollHeight + 24, 1200) + "px";
+      } catch (error) {
+        /* a frame we cannot measure keeps its height */
+      }
+    },
+    true,
+  );
+
   function setUp() {
     const element = zoom();
-    if (element && window.Relaydesk && window.Relaydesk.shortcuts) {
-      const next = element.dataset.helpNext;
-      const previous = element.dataset.helpPrevious;
-      window.Relaydesk.shortcuts.register("j", next, function () { go("data-next-url"); });
-      window.Relaydesk.shortcuts.register("]", next, function () { go("data-next-url"); });
-      window.Relaydesk.shortcuts.register("k", previous, function () { go("data-previous-url"); });
-    }
-    for (const panel of document.querySelectorAll("details[data-compose]")) {
-      panel.addEventListener("toggle", function () {
-        if (!panel.open) return;
-        const field = panel.querySelector("textarea");
-        if (field) field.focus();
-      });
-    }
-    for (const frame of document.querySelectorAll("iframe.article-html")) {
-      frame.addEventListener("load", function () {
-        try {
-          const body = frame.contentDocument && frame.contentDocument.body;
-          if (body) frame.style.height = Math.min(body.scrollHeight + 24, 1200) + "px";
-        } catch (error) {
-          /* a frame we cannot measure keeps its height */
-        }
-      });
-    }
+    if (!window.Relaydesk || !window.Relaydesk.shortcuts) return;
+    const next = (element && element.dataset.helpNext) || "Next ticket";
+    const previous = (element && element.dataset.helpPrevious) || "Previous ticket";
+    window.Relaydesk.shortcuts.register("j", next, function () { go("data-next-url"); });
+    window.Relaydesk.shortcuts.register("]", next, function () { go("data-next-url"); });
+    window.Relaydesk.shortcuts.register("k", previous, function () { go("data-previous-url"); });
   }
 
   document.addEventListener("htmx:beforeSwap", function (event) {
