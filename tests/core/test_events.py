@@ -14,7 +14,9 @@ from relaydesk.core.events import (
     dispatched_together,
     publish_after_commit,
     subscribe,
+    subscribe_many,
     unsubscribe,
+    unsubscribe_many,
 )
 from relaydesk.core.models import TicketNumberCounter
 
@@ -88,3 +90,23 @@ def test_a_failing_handler_in_a_batch_costs_nobody_their_event(
     assert sorted(
         TicketNumberCounter.objects.filter(scope__startswith="ev-").values_list("scope", flat=True)
     ) == ["ev-a", "ev-c"]
+
+
+def test_a_list_handler_gets_a_batch_at_once_and_a_lone_event_as_a_list_of_one() -> None:
+    calls: list[list[str]] = []
+
+    def handler(events: list[Pinged]) -> None:
+        calls.append([event.name for event in events])
+
+    subscribe_many(Pinged)(handler)
+    try:
+        with dispatched_together():
+            for name in ("a", "b"):
+                with transaction.atomic():
+                    publish_after_commit(Pinged(name))
+        with transaction.atomic():
+            publish_after_commit(Pinged("c"))
+    finally:
+        unsubscribe_many(Pinged, handler)
+
+    assert calls == [["a", "b"], ["c"]]

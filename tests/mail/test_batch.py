@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from relaydesk.accounts.models import User
 from relaydesk.core.storage import read_blob
@@ -125,6 +126,8 @@ def test_a_batch_commits_once(directory: Directory) -> None:
     # one by one it would be two per mail.
     assert len(commits) == 2
     assert Ticket.objects.count() == 5
+    [notify] = DBTaskResult.objects.filter(task_path__endswith=".notify_tickets_created_task")
+    assert len(notify.args_kwargs["args"][0]) == 5  # one task for the batch's new tickets
 
 
 def test_more_than_a_batch_is_split_into_batches(directory: Directory) -> None:

@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from relaydesk.core.time import now
 from relaydesk.mail import outbound_tasks
 from relaydesk.mail.models import OutboundMessage, OutboundStatus
-from relaydesk.mail.outbound import subscribers  # noqa: F401 (subscribes)
+from relaydesk.mail.outbound import notifications, subscribers  # noqa: F401 (subscribes)
 from relaydesk.mail.outbound.kinds import MailKind
 from relaydesk.mail.outbound.send import retry_delay
 from relaydesk.tickets.actions import add_article
@@ -135,11 +135,11 @@ def test_with_the_database_backend_work_waits_for_commits_and_a_retry_waits_its_
     with django_capture_on_commit_callbacks(execute=True):
         make_ticket(customer=directory.alice, queue=directory.support)
     [notify] = DBTaskResult.objects.all()
-    assert notify.task_path.endswith(".notify_ticket_created_task")
+    assert notify.task_path.endswith(".notify_tickets_created_task")
     assert not OutboundMessage.objects.exists()  # the request wrote no mail
 
     with django_capture_on_commit_callbacks(execute=False) as sends:
-        outbound_tasks.notify_ticket_created_task.call(**notify.args_kwargs["kwargs"])
+        outbound_tasks.notify_tickets_created_task.call(*notify.args_kwargs["args"])
     row = OutboundMessage.objects.get(kind=MailKind.ACKNOWLEDGEMENT)
     assert DBTaskResult.objects.count() == 1  # no send queued before the commit
     for send in sends:
@@ -230,3 +230,28 @@ def test_an_operator_may_send_failed_mail_again_and_nothing_else(
     with django_capture_on_commit_callbacks(execute=True):
         assert outbound_tasks.send_again(row.pk) is False  # sent mail never goes twice
     assert len(sending.messages) == 1
+
+
+def test_one_failing_notice_costs_the_other_tickets_of_a_batch_nothing(
+    directory: Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = make_ticket(customer=directory.alice, queue=directory.support, title="First")
+    second = make_ticket(customer=directory.bob, queue=directory.support, title="Second")
+    real = notifications.notify_ticket_created
+
+    def broken_for_the_first(**notice: Any) -> None:
+        if notice["ticket_id"] == first.pk:
+            raise RuntimeError("template bug")
+        real(**notice)
+
+    monkeypatch.setattr(notifications, "notify_ticket_created", broken_for_the_first)
+    notices = [
+        {"ticket_id": t.pk, "article_id": t.articles.get().pk, "actor_id": None, "event_key": k}
+        for t, k in ((first, "k1"), (second, "k2"))
+    ]
+
+    with pytest.raises(outbound_tasks.NotifyFailed, match="1 of 2"):
+        outbound_tasks.notify_tickets_created_task.call(notices)
+
+    assert OutboundMessage.objects.filter(ticket=second, kind=MailKind.ACKNOWLEDGEMENT).exists()
+    assert not OutboundMessage.objects.filter(ticket=first).exists()

@@ -46,6 +46,40 @@ def unsubscribe(event_type: type[Event], handler: Handler) -> None:
         _handlers[event_type].remove(handler)
 
 
+ManyHandler = Callable[[list[Any]], None]
+_many_handlers: dict[type[Event], list[ManyHandler]] = defaultdict(list)
+
+
+def subscribe_many(
+    event_type: type[E],
+) -> Callable[[Callable[[list[E]], None]], Callable[[list[E]], None]]:
+    """Decorator: call the function with the events of this type dispatched together
+    (a batch's, in order), or with a list of one for an event on its own — for a
+    handler that can do one thing for many (queue one task for a batch)."""
+
+    def register(handler: Callable[[list[E]], None]) -> Callable[[list[E]], None]:
+        if handler not in _many_handlers[event_type]:
+            _many_handlers[event_type].append(handler)
+        return handler
+
+    return register
+
+
+def unsubscribe_many(event_type: type[Event], handler: ManyHandler) -> None:
+    if handler in _many_handlers.get(event_type, []):
+        _many_handlers[event_type].remove(handler)
+
+
+def _many_calls(events: list[Event]) -> list[tuple[ManyHandler, list[Event]]]:
+    """Each list handler with the events of its type, in order."""
+    calls = []
+    for event_type, handlers in _many_handlers.items():
+        mine = [event for event in events if isinstance(event, event_type)]
+        if mine:
+            calls += [(handler, mine) for handler in handlers]
+    return calls
+
+
 def handlers_of(event: Event) -> list[Handler]:
     return [
         handler for event_type in type(event).__mro__ for handler in _handlers.get(event_type, ())
@@ -59,6 +93,11 @@ def dispatch(event: Event) -> None:
             handler(event)
         except Exception:
             logger.exception("event handler %r failed for %r", handler, event)
+    for many, events in _many_calls([event]):
+        try:
+            many(events)
+        except Exception:
+            logger.exception("event handler %r failed for %r", many, event)
 
 
 # Events committed inside `dispatched_together()`, waiting for its end.
@@ -111,6 +150,8 @@ def dispatch_all(events: list[Event]) -> None:
                 for event in events:
                     for handler in handlers_of(event):
                         handler(event)
+                for many, some in _many_calls(events):
+                    many(some)
             return
         except Exception:
             logger.warning("a handler failed; dispatching %d events one by one", len(events))

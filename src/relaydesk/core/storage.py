@@ -6,6 +6,7 @@ stored file can never be overwritten with other content.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -80,9 +81,16 @@ def sync_all(stored: list[tuple[str, list[Path]]]) -> None:
         return
     directories = {local.parent for local in files}
     directories |= {made.parent for _, created in stored for made in created}
-    with ThreadPoolExecutor(max_workers=min(SYNC_THREADS, len(files))) as pool:
-        list(pool.map(fsync_path, files))
-        list(pool.map(fsync_path, directories))
+    pool = _sync_pool()
+    list(pool.map(fsync_path, files))
+    list(pool.map(fsync_path, directories))
+
+
+@functools.cache
+def _sync_pool() -> ThreadPoolExecutor:
+    """The process's fsync threads, started once (starting 16 threads cost more than
+    the fsyncs of a batch); they hold no data, only wait for the disk."""
+    return ThreadPoolExecutor(max_workers=SYNC_THREADS, thread_name_prefix="relaydesk-fsync")
 
 
 def local_path(path: str) -> Path | None:

@@ -5,7 +5,9 @@ Tasks take ids and may run twice."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django_tasks import task
@@ -19,6 +21,8 @@ from relaydesk.mail.outbound.send import deliver, max_attempts, retry_delay
 # A pending row older than this has outlived all its retries' backoff: its task
 # was lost (a worker killed mid-send, a process gone between commit and enqueue).
 STALE_AFTER = dt.timedelta(hours=1)
+
+logger = logging.getLogger(__name__)
 
 
 def enqueue_send(outbound_id: int, *, delay: dt.timedelta | None = None) -> None:
@@ -41,13 +45,28 @@ def send_outbound_message_task(outbound_id: int) -> str:
 
 
 @task()
-def notify_ticket_created_task(
-    ticket_id: int, article_id: int, actor_id: int | None, event_key: str
-) -> None:
-    """Acknowledgement (or the agent's opening article) and the queue's agents."""
-    notifications.notify_ticket_created(
-        ticket_id=ticket_id, article_id=article_id, actor_id=actor_id, event_key=event_key
-    )
+def notify_tickets_created_task(created: list[dict[str, Any]]) -> int:
+    """For each new ticket (`ticket_id`, `article_id`, `actor_id`, `event_key`): the
+    acknowledgement (or the agent's opening article) and the queue's agents.
+
+    Each ticket's notices are written in their own transaction, so that one
+    failing costs the others nothing; the task then fails, naming how many.
+    """
+    failed = 0
+    for notice in created:
+        try:
+            with transaction.atomic():
+                notifications.notify_ticket_created(**notice)
+        except Exception:
+            logger.exception("could not notify about new ticket %s", notice.get("ticket_id"))
+            failed += 1
+    if failed:
+        raise NotifyFailed(f"{failed} of {len(created)} new-ticket notices failed (see the log)")
+    return len(created)
+
+
+class NotifyFailed(Exception):
+    """Some notices of a task could not be written; the others were."""
 
 
 @task()

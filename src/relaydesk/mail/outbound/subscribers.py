@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from relaydesk.core.events import subscribe
+from relaydesk.core.events import subscribe, subscribe_many
 from relaydesk.mail import outbound_tasks
 from relaydesk.mail.outbound.notifications import NOTIFIED_FIELDS
 from relaydesk.tickets.events import ArticleAdded, TicketChanged, TicketCreated
@@ -17,13 +17,19 @@ def new_event_key() -> str:
     return uuid.uuid4().hex
 
 
-@subscribe(TicketCreated)
-def on_ticket_created(event: TicketCreated) -> None:
-    outbound_tasks.notify_ticket_created_task.enqueue(
-        ticket_id=event.ticket_id,
-        article_id=event.article_id,
-        actor_id=event.actor_id,
-        event_key=new_event_key(),
+@subscribe_many(TicketCreated)
+def on_tickets_created(events: list[TicketCreated]) -> None:
+    # One task for tickets opened together (a batch of mail), each notice its own key.
+    outbound_tasks.notify_tickets_created_task.enqueue(
+        [
+            {
+                "ticket_id": event.ticket_id,
+                "article_id": event.article_id,
+                "actor_id": event.actor_id,
+                "event_key": new_event_key(),
+            }
+            for event in events
+        ]
     )
 
 
