@@ -44,6 +44,12 @@ class TicketActionForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
+    def freeze_choices(self) -> None:
+        """Read each picker's rows once (a select otherwise queries them twice)."""
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.choices = list(iter(field.choices))  # iter(): no COUNT first
+
     def loaded_time(self) -> dt.datetime | None:
         value = parse_datetime(self.cleaned_data.get("loaded_at") or "")
         if value is None or value.tzinfo is None:

@@ -182,6 +182,8 @@ def action_forms(request: AgentRequest, ticket: Ticket, loaded_at: dt.datetime) 
         "merge_form": forms.MergeForm(initial=base, auto_id="merge_%s"),
         "close_form": forms.CloseForm(initial=base, auto_id="close_%s"),
     }
+    for form in built.values():
+        form.freeze_choices()
     built["side_forms"] = [
         (built["priority_form"], "priority", built["priority_form"]["priority"]),
         (built["owner_form"], "owner", built["owner_form"]["owner"]),
