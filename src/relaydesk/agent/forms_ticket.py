@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -47,8 +48,9 @@ class TicketActionForm(forms.Form):
     def freeze_choices(self) -> None:
         """Read each picker's rows once (a select otherwise queries them twice)."""
         for field in self.fields.values():
-            if isinstance(field, forms.ModelChoiceField):
-                field.choices = list(iter(field.choices))  # iter(): no COUNT first
+            choices = getattr(field, "choices", None)
+            if isinstance(choices, ModelChoiceIterator):
+                field.choices = list(iter(choices))  # type: ignore[attr-defined]  # iter(): no COUNT
 
     def loaded_time(self) -> dt.datetime | None:
         value = parse_datetime(self.cleaned_data.get("loaded_at") or "")
