@@ -7,7 +7,6 @@ phone width."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,6 +161,21 @@ def test_working_a_ticket_from_lock_to_split(
     expect(page.locator("#messages")).to_contain_text("Article split into a new ticket.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Printer error 50.2")
     expect(page.get_by_label("Ticket details")).to_contain_text(toner.number)
+
+    # The second agent's page is older than the split: their note asks first.
+    other.evaluate("document.activeElement && document.activeElement.blur()")
+    other.keyboard.press("n")
+    other.locator("#note_body").fill("Toner ordered.")
+    other.get_by_role("button", name="Add note").click()
+    expect(
+        other.get_by_role("heading", name="This ticket changed after you opened it")
+    ).to_be_visible()
+    expect(other.locator(".conflict")).to_contain_text("Agnes Agent")
+    expect(other.locator("#id_body")).to_have_value("Toner ordered.")
+    screenshot(other, "agent-ticket-conflict-desktop")
+    other.get_by_role("button", name="Send anyway").click()
+    expect(other.locator("#messages")).to_contain_text("Internal note added.")
+    expect(other.locator(".article.is-internal").last).to_contain_text("Toner ordered.")
 
     # The History tab.
     page.goto(f"/agent/tickets/{toner.number}/history/")
