@@ -19,6 +19,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -83,9 +84,9 @@ def quoted_article(request: AgentRequest, ticket: Ticket, value: Any) -> Article
     )
 
 
-def quote(article: Article) -> str:
+def quote(article: Article, zone: dt.tzinfo) -> str:
     sender = article.from_address or (article.author.email if article.author else "")
-    when = article.created_at.strftime("%Y-%m-%d %H:%M")
+    when = timezone.localtime(article.created_at, zone).strftime("%Y-%m-%d %H:%M")
     intro = _("On %(when)s, %(sender)s wrote:") % {"when": when, "sender": sender}
     lines = "\n".join(f"> {line}" if line else ">" for line in article.body_text.splitlines())
     return f"\n\n{intro}\n{lines}\n"
@@ -450,7 +451,7 @@ def initial_for(request: AgentRequest, ticket: Ticket, name: str) -> dict[str, A
         initial["recipients"] = "all" if request.GET.get("all") == "1" else "customer"
         if article is not None:
             initial["article"] = article.pk
-            initial["body"] = quote(article)
+            initial["body"] = quote(article, forms.zone_of(request.user))
     elif name in {"forward", "split"} and article is not None:
         initial["article"] = article.pk
         if name == "split":
