@@ -144,12 +144,14 @@
     const help = rowList.dataset;
     register("j", help.helpNext || "Next row", () => moveRow(1));
     register("k", help.helpPrevious || "Previous row", () => moveRow(-1));
-    register("x", help.helpSelect || "Select the current row", () => {
-      const rows = listRows();
-      const index = currentRow(rows);
-      const box = index >= 0 && rows[index].querySelector('input[type="checkbox"]');
-      if (box) box.click();
-    });
+    if (help.helpSelect) {
+      register("x", help.helpSelect, () => {
+        const rows = listRows();
+        const index = currentRow(rows);
+        const box = index >= 0 && rows[index].querySelector('input[type="checkbox"]');
+        if (box) box.click();
+      });
+    }
   }
 
   window.Relaydesk = Object.assign(window.Relaydesk || {}, {
