@@ -174,6 +174,14 @@ def test_html_body_is_served_for_a_sandboxed_frame(
     zoom = agent_client.get(zoom_url(ticket)).content.decode()
     assert 'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"' in zoom
     assert "allow-scripts" not in zoom
+    # The zoom builds article links on a prefix: they must be the reversed URLs.
+    attachment = article.attachments.get()
+    for name, key in (
+        ("ticket_article_html", article.pk),
+        ("ticket_attachment", attachment.pk),
+    ):
+        assert reverse(f"agent:{name}", args=[ticket.number, key]) in zoom
+    assert reverse("agent:ticket_action", args=[ticket.number, "split"]) + "?article=" in zoom
 
     response = agent_client.get(
         reverse("agent:ticket_article_html", args=[ticket.number, article.pk])
@@ -189,6 +197,7 @@ def test_html_body_is_served_for_a_sandboxed_frame(
     attachment = article.attachments.get()
     assert f"/attachments/{attachment.pk}/?inline=1" in body
     assert "cid:" not in body
+    assert "tracker.example" in body  # kept in the markup, blocked by the policy
 
 
 def test_headers_of_a_raw_message(directory: Directory, agent_client: Client) -> None:
@@ -200,6 +209,9 @@ def test_headers_of_a_raw_message(directory: Directory, agent_client: Client) ->
     ticket = make_ticket(customer=directory.alice, queue=directory.support)
     article = add_customer_mail(ticket, directory.alice, raw_sha256=digest)
     url = reverse("agent:ticket_article_headers", args=[ticket.number, article.pk])
+    zoom = agent_client.get(zoom_url(ticket)).content.decode()
+    assert url in zoom
+    assert reverse("agent:ticket_article_raw", args=[ticket.number, article.pk]) in zoom
     html = agent_client.get(url).content.decode()
     assert "X-Test" in html
     assert "Jammed" in html
