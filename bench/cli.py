@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bench.ui import add_ui_parsers
 
     add_ui_parsers(commands)
+    from bench.ui_pages import add_pages_parser
+
+    add_pages_parser(commands)
     return parser
 
 
@@ -95,6 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.ui import main_ui
 
         return main_ui(options, progress)
+    if options.op == "ui":
+        from bench.ui_pages import main_pages
+
+        return main_pages(options, progress)
     operation = operation_factory(options.op)(prepare_fixture())
     vendor, name = database_label()
     progress(f"{options.op}: {options.n} tickets, {options.concurrency} thread(s), {vendor} {name}")
