@@ -138,7 +138,7 @@ def test_zoom_query_count_is_constant(
     with CaptureQueriesContext(connection) as many:
         assert agent_client.get(zoom_url(big)).status_code == 200
     assert len(many) == len(few), [q["sql"][:120] for q in many]
-    assert len(many) <= 24, [q["sql"][:120] for q in many]
+    assert len(many) <= 21, [q["sql"][:120] for q in many]
 
 
 @pytest.mark.parametrize("name", ["ticket", "ticket_history"])
