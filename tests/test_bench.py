@@ -196,6 +196,7 @@ def test_ui_times_every_agent_page_signed_in_and_reports_its_queries(
         assert page["status"] == 200, (name, page)
         assert 0 < page["p50_ms"] <= page["p95_ms"]
         assert 0 <= page["sql_p50_ms"] <= page["p95_ms"]
+        assert page["cpu_p50_ms"] >= 0
         assert page["queries"] >= 3  # session, user, the page's own
         assert page["meets_target"] == (page["p95_ms"] <= result["target_ms"])
     assert "dashboard" in completed.stderr

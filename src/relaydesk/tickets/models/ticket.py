@@ -117,6 +117,18 @@ class Ticket(models.Model):
             models.Index(fields=["responsible"], name="ticket_responsible_idx"),
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
             models.Index(fields=["pending_until"], name="ticket_pending_idx"),
+            # "Awaiting an answer" (the customer spoke last): the same condition as
+            # selectors.dashboard.tickets_awaiting_answer, so the planner uses it;
+            # state and queue as key columns make its count index-only.
+            models.Index(
+                fields=["last_customer_contact_at", "id", "state", "queue"],
+                condition=models.Q(last_customer_contact_at__isnull=False)
+                & (
+                    models.Q(last_agent_contact_at__isnull=True)
+                    | models.Q(last_customer_contact_at__gt=models.F("last_agent_contact_at"))
+                ),
+                name="ticket_awaiting_answer_idx",
+            ),
         ]
 
     def __str__(self) -> str:
