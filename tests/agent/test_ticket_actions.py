@@ -258,7 +258,28 @@ def test_merge_previews_then_merges(
     ticket.refresh_from_db()
     assert ticket.merged_into is None
 
-    merged = post(agent_client, ticket, "merge", number=target.number, confirmed="on")
+    elsewhere = make_ticket(customer=directory.bob, queue=directory.support)
+    changed = post(
+        agent_client,
+        ticket,
+        "merge",
+        number=elsewhere.number,
+        confirmed="on",
+        previewed=target.number,
+    )
+    assert changed.status_code == 200  # a changed number is previewed again
+    assert "Merge preview" in changed.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.merged_into is None
+
+    merged = post(
+        agent_client,
+        ticket,
+        "merge",
+        number=target.number,
+        confirmed="on",
+        previewed=target.number,
+    )
     assert merged.status_code == 303
     assert merged["Location"] == reverse("agent:ticket", args=[target.number])
     ticket.refresh_from_db()

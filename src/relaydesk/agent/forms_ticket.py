@@ -200,6 +200,8 @@ class MergeForm(TicketActionForm):
         help_text=_("This ticket's articles move there; this ticket becomes merged."),
     )
     confirmed = forms.BooleanField(widget=Hidden, required=False)
+    # The number the preview was shown for: a changed number is previewed again.
+    previewed = forms.CharField(widget=Hidden, required=False, max_length=32)
 
 
 class SplitForm(TicketActionForm):

@@ -295,9 +295,10 @@ def run_link(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> str
 
 def run_merge(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> str | None:
     target = other_ticket(request, ticket, data["number"])
-    if not data.get("confirmed"):
+    if not data.get("confirmed") or data.get("previewed") != target.number:
         moving = visible_articles(request.user, ticket).filter(ticket_id=ticket.pk).count()
-        raise Ask({"confirmed": True}, {"merge_target": target, "moving": moving})
+        flags = {"confirmed": True, "previewed": target.number}
+        raise Ask(flags, {"merge_target": target, "moving": moving})
     actions.merge_tickets(
         actor=request.user,
         via=WEB,
