@@ -378,6 +378,7 @@ def test_stale_version_shows_what_changed_and_asks(directory: Directory, ticket:
     html = stale.content.decode()
     assert "changed after you opened it" in html
     assert "Sam Specialist" in html
+    assert "changed" in html  # the priority change, in words
     assert "priority" in html
     assert "My note" in html  # the input is kept
     assert f'name="version" value="{ticket.version}"' in html

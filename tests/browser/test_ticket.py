@@ -184,7 +184,7 @@ def test_working_a_ticket_from_lock_to_split(
 
     # The History tab.
     page.goto(f"/agent/tickets/{toner.number}/history/")
-    expect(page.locator(".history-table")).to_contain_text("merged_from")
+    expect(page.locator(".history-table")).to_contain_text("merged in")
 
 
 def test_zoom_at_phone_width(

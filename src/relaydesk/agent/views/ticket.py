@@ -285,7 +285,7 @@ def ticket_zoom(request: AgentRequest, number: str) -> HttpResponse:
 def ticket_history(request: AgentRequest, number: str) -> HttpResponse:
     ticket = ctx.ticket_or_404(request, number)
     rows = TicketHistory.objects.filter(ticket=ticket).select_related("actor").order_by("at", "id")
-    context = {"ticket": ticket, "history": list(rows), "tab": "history"}
+    context = {"ticket": ticket, "history": ctx.label_history(list(rows)), "tab": "history"}
     return render_zoomed(request, "agent/ticket/history.html", context)
 
 

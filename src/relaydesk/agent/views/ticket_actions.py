@@ -474,8 +474,8 @@ def initial_for(request: AgentRequest, ticket: Ticket, name: str) -> dict[str, A
 def changes_since(ticket: Ticket, since: dt.datetime | None) -> list[TicketHistory]:
     rows = TicketHistory.objects.filter(ticket=ticket).select_related("actor")
     if since is not None:
-        return list(rows.filter(at__gt=since).order_by("at", "id")[:50])
-    return list(rows.order_by("-at", "-id")[:10])[::-1]
+        return ctx.label_history(list(rows.filter(at__gt=since).order_by("at", "id")[:50]))
+    return ctx.label_history(list(rows.order_by("-at", "-id")[:10])[::-1])
 
 
 def resubmission(request: AgentRequest, ticket: Ticket, extra: dict[str, Any]) -> QueryDict:

@@ -9,11 +9,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from relaydesk.accounts.models import User, UserKind
 from relaydesk.agent.http import AgentRequest
 from relaydesk.core.time import now
-from relaydesk.tickets.models import AccessLevel, Article, Queue, Ticket
+from relaydesk.tickets.models import AccessLevel, Article, Queue, Ticket, TicketHistory
 from relaydesk.tickets.permissions import queue_level, writable_queue_filter
 from relaydesk.tickets.visibility import visible_articles, visible_tickets
 
@@ -83,3 +84,29 @@ def local(value: dt.datetime | None, user: User) -> str:
     if value is None:
         return ""
     return timezone.localtime(value, zone_of(user)).strftime("%Y-%m-%dT%H:%M")
+
+
+# History actions in words; an action not listed shows as written.
+HISTORY_LABELS = {
+    "create": _("created"),
+    "update": _("changed"),
+    "article": _("article added"),
+    "forward": _("forwarded"),
+    "lock": _("locked"),
+    "unlock": _("unlocked"),
+    "lock_taken_over": _("lock taken over"),
+    "lock_expired": _("lock expired"),
+    "merge": _("merged"),
+    "merged_from": _("merged in"),
+    "split": _("split"),
+    "link": _("linked"),
+    "unlink": _("unlinked"),
+    "share": _("shared"),
+    "unshare": _("no longer shared"),
+}
+
+
+def label_history(rows: list[TicketHistory]) -> list[TicketHistory]:
+    for row in rows:
+        row.label = HISTORY_LABELS.get(row.action, row.action)  # type: ignore[attr-defined]
+    return rows
