@@ -107,6 +107,11 @@ def test_reply_all_copies_the_other_recipients(
     post(agent_client, ticket, "reply", body="Noted", recipients="all", article=mail.pk)
     reply = ticket.articles.order_by("-id").first()
     assert reply.cc_addresses == "boss@acme.example"
+    # Without a chosen article, a reply answers the customer's latest mail.
+    post(agent_client, ticket, "reply", body="Done", recipients="all")
+    latest = ticket.articles.order_by("-id").first()
+    assert latest.cc_addresses == "boss@acme.example"
+    assert latest.to_addresses == directory.alice.email
 
 
 @pytest.mark.parametrize(("name", "channel"), [("note", "note"), ("phone", "phone")])

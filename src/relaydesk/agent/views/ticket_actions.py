@@ -132,8 +132,19 @@ def zoom_url(ticket: Ticket) -> str:
 # --- runners: cleaned data in, the action called, the next page's URL out --------------
 
 
+def last_customer_article(ticket: Ticket) -> Article | None:
+    """What a reply answers when no article was chosen: the customer's latest mail."""
+    return (
+        Article.objects.filter(
+            ticket_id=ticket.pk, sender_kind="customer", visibility=Visibility.PUBLIC
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def run_reply(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> str | None:
-    quoted = quoted_article(request, ticket, data.get("article"))
+    quoted = quoted_article(request, ticket, data.get("article")) or last_customer_article(ticket)
     to, cc = reply_recipients(ticket, quoted, data["recipients"] == "all")
     references = ""
     if quoted is not None and quoted.message_id:
