@@ -9,7 +9,9 @@ a WSGI server would add aside. Every statement of a request is counted and
 timed (a cheap `execute_wrapper`, not DEBUG's query log), so each page reports
 its query count and how much of its time is SQL; `cpu_p50_ms` is this
 process's CPU time (Python: ORM, views, templates — not the database server's),
-which a busy machine inflates less than the wall time.
+which a busy machine inflates less than the wall time; `template_p50_ms` is
+the time spent rendering templates (form widgets included, and any query a
+template sets off).
 
 A page whose URL still resolves to the `coming` placeholder is reported as a
 placeholder and not timed. A page that does not answer 200 is an error; the
@@ -82,6 +84,39 @@ def logged_statements() -> Iterator[StatementLog]:
         yield log
 
 
+@dataclass
+class RenderLog:
+    """Time spent rendering templates (outermost renders only) in the current request."""
+
+    seconds: float = 0.0
+    depth: int = 0
+
+
+@contextmanager
+def logged_renders() -> Iterator[RenderLog]:
+    """Time every Django template render (the page's, an include's own render_to_string)."""
+    from django.template.backends.django import Template
+
+    log = RenderLog()
+    original = Template.render
+
+    def render(self: Template, *args: Any, **kwargs: Any) -> Any:
+        log.depth += 1
+        started = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            log.depth -= 1
+            if not log.depth:
+                log.seconds += time.perf_counter() - started
+
+    Template.render = render  # type: ignore[method-assign,assignment]
+    try:
+        yield log
+    finally:
+        Template.render = original  # type: ignore[method-assign]
+
+
 def ensure_static_manifest(progress: Callable[[str], None]) -> None:
     """The manifest storage (DEBUG off) needs collected static files to render a page."""
     from django.conf import settings
@@ -137,7 +172,9 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-def time_page(client: Any, url: str, repeat: int, log: StatementLog) -> dict[str, Any]:
+def time_page(
+    client: Any, url: str, repeat: int, log: StatementLog, renders: RenderLog
+) -> dict[str, Any]:
     """One warm-up request, then `repeat` timed ones; stops at the first non-200."""
     from bench.timing import percentile
 
@@ -146,15 +183,17 @@ def time_page(client: Any, url: str, repeat: int, log: StatementLog) -> dict[str
     result: dict[str, Any] = {"url": url, "status": response.status_code, "placeholder": False}
     if response.status_code != 200:
         return result
-    latencies, cpu, sql, counts = [], [], [], set()
+    latencies, cpu, sql, rendering, counts = [], [], [], [], set()
     size = 0
     for _ in range(repeat):
         log.reset()
+        renders.seconds = 0.0
         started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url, secure=True)
         latencies.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
         sql.append(log.seconds)
+        rendering.append(renders.seconds)
         counts.add(log.count)
         size = len(response.content)
         if response.status_code != 200:
@@ -167,6 +206,7 @@ def time_page(client: Any, url: str, repeat: int, log: StatementLog) -> dict[str
             "p95_ms": _ms(p95),
             "cpu_p50_ms": _ms(percentile(cpu, 50)),
             "sql_p50_ms": _ms(percentile(sql, 50)),
+            "template_p50_ms": _ms(percentile(rendering, 50)),
             "queries": max(counts),
             "queries_min": min(counts),
             "bytes": size,
@@ -188,20 +228,21 @@ def measure_pages(agent_email: str, repeat: int, progress: Callable[[str], None]
     client = Client()
     client.force_login(agent)
     pages: dict[str, Any] = {}
-    with logged_statements() as log:
+    with logged_statements() as log, logged_renders() as renders:
         for name, url in page_urls(agent).items():
             if is_placeholder(url):
                 progress(f"ui: {name} ({url}) is still a placeholder: not timed")
                 pages[name] = {"url": url, "status": None, "placeholder": True}
                 continue
-            pages[name] = page = time_page(client, url, repeat, log)
+            pages[name] = page = time_page(client, url, repeat, log, renders)
             if page["status"] != 200:
                 progress(f"ui: {name} ({url}) answered {page['status']}")
                 continue
             verdict = "ok" if page["meets_target"] else f"over {TARGET_MS:.0f} ms"
             progress(
                 f"ui: {name:<12} p50 {page['p50_ms']:7.1f} ms  p95 {page['p95_ms']:7.1f} ms"
-                f"  cpu p50 {page['cpu_p50_ms']:6.1f} ms  sql p50 {page['sql_p50_ms']:6.1f} ms"
+                f"  cpu {page['cpu_p50_ms']:6.1f}  sql {page['sql_p50_ms']:6.1f}"
+                f"  templates {page['template_p50_ms']:6.1f} ms (p50)"
                 f"  {page['queries']:3d} queries  {verdict}"
             )
     return pages

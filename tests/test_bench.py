@@ -197,6 +197,7 @@ def test_ui_times_every_agent_page_signed_in_and_reports_its_queries(
         assert 0 < page["p50_ms"] <= page["p95_ms"]
         assert 0 <= page["sql_p50_ms"] <= page["p95_ms"]
         assert page["cpu_p50_ms"] >= 0
+        assert 0 < page["template_p50_ms"] <= page["p95_ms"]
         assert page["queries"] >= 3  # session, user, the page's own
         assert page["meets_target"] == (page["p95_ms"] <= result["target_ms"])
     assert "dashboard" in completed.stderr
