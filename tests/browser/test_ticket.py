@@ -89,6 +89,18 @@ def test_working_a_ticket_from_lock_to_split(
     expect(frame.locator("b")).to_have_text("nothing prints")
     expect(page.locator("img.attachment-preview")).to_be_visible()
 
+    # Shortcuts: "?" lists the zoom's; "j" goes to the next open ticket, "k" back.
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    for help_text in ("Reply", "Internal note", "Next ticket", "Previous ticket"):
+        expect(dialog).to_contain_text(help_text)
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(f"/agent/tickets/{toner.number}/$"))
+    page.keyboard.press("k")
+    expect(page).to_have_url(re.compile(f"/agent/tickets/{printer.number}/$"))
+
     # Lock.
     page.get_by_role("button", name="Lock", exact=True).click()
     expect(page.locator("#messages")).to_contain_text("Ticket locked.")
