@@ -130,15 +130,14 @@ def ensure_static_manifest(progress: Callable[[str], None]) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def page_urls(agent: Any) -> dict[str, str]:
+def page_urls() -> dict[str, str]:
     """The pages to time, as an agent would reach them."""
     from django.urls import reverse
 
-    from bench.ui_seed import LONG_THREAD_TITLE, PREFIX
-    from relaydesk.tickets.models import StateCategory, Ticket
+    from bench.ui_seed import LONG_THREAD_TITLE, PREFIX, QUEUES
+    from relaydesk.tickets.models import Queue, StateCategory, Ticket
 
-    queue = agent.agent_groups.filter(owned_queues__name__startswith=PREFIX).first()
-    queue_id = queue.owned_queues.order_by("pk").first().pk
+    queue_id = Queue.objects.get(name=f"{PREFIX}{QUEUES[0]}").pk
     # the queue view's link for a queue: its tickets still being worked
     worked = [
         StateCategory.NEW,
@@ -229,7 +228,7 @@ def measure_pages(agent_email: str, repeat: int, progress: Callable[[str], None]
     client.force_login(agent)
     pages: dict[str, Any] = {}
     with logged_statements() as log, logged_renders() as renders:
-        for name, url in page_urls(agent).items():
+        for name, url in page_urls().items():
             if is_placeholder(url):
                 progress(f"ui: {name} ({url}) is still a placeholder: not timed")
                 pages[name] = {"url": url, "status": None, "placeholder": True}
