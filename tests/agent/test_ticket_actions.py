@@ -146,6 +146,64 @@ def test_forward_records_an_outgoing_internal_email(agent_client: Client, ticket
     assert ticket.history.filter(action="forward", new_value="vendor@printers.example").exists()
 
 
+def test_submitting_the_forward_form_queues_and_sends_the_mail(
+    directory: Directory,
+    agent_client: Client,
+    ticket: Ticket,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.TASKS = IMMEDIATE_TASKS
+    first = ticket.articles.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(
+            agent_client,
+            ticket,
+            "forward",
+            article=first.pk,
+            to_address="vendor@printers.example",
+            note="Please have a look",
+        )
+    assert response.status_code == 303
+    forward = ticket.articles.order_by("-id").first()
+    row = OutboundMessage.objects.get(article=forward)
+    assert (row.kind, row.to_address) == ("forward", "vendor@printers.example")
+    assert row.body_text.startswith("Please have a look")
+    assert row.from_address == f"{directory.agent.name} <support@desk.test>"
+    assert not OutboundMessage.objects.filter(article=forward, to_address=directory.alice.email)
+
+
+def test_reply_all_is_mailed_to_the_cc_address(
+    directory: Directory,
+    agent_client: Client,
+    ticket: Ticket,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.TASKS = IMMEDIATE_TASKS
+    mail = add_article(
+        actor=directory.alice,
+        via="email",
+        ticket=ticket,
+        article=NewArticle(
+            body_text="cc my boss",
+            channel=ArticleChannel.EMAIL,
+            from_address=directory.alice.email,
+            to_addresses="support@desk.test",
+            cc_addresses="boss@acme.example, bad\\@@x, support@desk.test",
+        ),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(
+            agent_client, ticket, "reply", body="Noted", recipients="all", article=mail.pk
+        )
+    assert response.status_code == 303
+    reply = ticket.articles.order_by("-id").first()
+    assert reply.cc_addresses == "boss@acme.example"
+    rows = OutboundMessage.objects.filter(article=reply).values_list("to_address", flat=True)
+    assert sorted(rows) == ["alice@acme.example", "boss@acme.example"]
+
+
 def test_forward_refuses_header_injection(agent_client: Client, ticket: Ticket) -> None:
     first = ticket.articles.get()
     response = post(

@@ -76,6 +76,12 @@ def notify_article_added_task(article_id: int, event_key: str) -> None:
 
 
 @task()
+def send_forward_task(article_id: int, event_key: str) -> None:
+    """An agent's forward to the address it was forwarded to."""
+    notifications.send_forward(article_id=article_id, event_key=event_key)
+
+
+@task()
 def notify_ticket_changed_task(
     ticket_id: int, field: str, new: str, actor_id: int | None, event_key: str
 ) -> None:

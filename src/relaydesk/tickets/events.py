@@ -30,6 +30,15 @@ class ArticleAdded(TicketEvent):
 
 
 @dataclass(frozen=True)
+class ArticleForwarded(TicketEvent):
+    """An agent forwarded an article: `article_id` is the forward (an internal
+    email article addressed to someone outside the ticket), to be mailed to its
+    `to_addresses`."""
+
+    article_id: int
+
+
+@dataclass(frozen=True)
 class TicketChanged(TicketEvent):
     """One field changed: state, priority, type, queue, owner, responsible,
     pending_until, lock, is_private, participants."""

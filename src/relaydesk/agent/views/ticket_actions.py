@@ -32,6 +32,7 @@ from relaydesk.agent.views.ticket import render_zoomed, reply_subject
 from relaydesk.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from relaydesk.core.time import now
 from relaydesk.tickets import actions
+from relaydesk.tickets.actions.addresses import is_bare_address, split_addresses
 from relaydesk.tickets.models import (
     Article,
     ArticleChannel,
@@ -96,22 +97,22 @@ def own_addresses(ticket: Ticket) -> set[str]:
     return {ticket.queue.email_address.lower()} if ticket.queue.email_address else set()
 
 
-def split_addresses(value: str) -> list[str]:
-    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
-
-
 def reply_recipients(ticket: Ticket, article: Article | None, reply_all: bool) -> tuple[str, str]:
-    """To and Cc of a reply: the customer (or the quoted sender); all adds the others."""
+    """To and Cc of a reply: the customer (or the quoted sender); all adds the others.
+
+    Only bare addresses go into Cc (the outgoing reply is mailed to them too); the
+    action checks them again (SECURITY.md class 6).
+    """
     to = ticket.customer.email if ticket.customer else ""
     if article is not None and article.from_address and article.sender_kind == "customer":
         to = article.from_address
     cc: list[str] = []
     if reply_all and article is not None:
-        ours = own_addresses(ticket)
+        skip = own_addresses(ticket) | {to.strip().lower()}
         for address in split_addresses(article.to_addresses) + split_addresses(
             article.cc_addresses
         ):
-            if address.lower() not in ours and address.lower() not in to.lower():
+            if address.lower() not in skip and is_bare_address(address):
                 cc.append(address)
     return to, ", ".join(dict.fromkeys(cc))
 
@@ -393,7 +394,7 @@ ACTIONS: dict[str, ActionSpec] = {
         gettext_lazy("Forward"),
         plain(forms.ForwardForm),
         run_forward,
-        gettext_lazy("Forward recorded."),
+        gettext_lazy("Forward sent."),
     ),
     "owner": ActionSpec(
         gettext_lazy("Change owner"), owner_form, run_owner, gettext_lazy("Owner changed.")

@@ -52,7 +52,10 @@ def sender_address(queue: Queue) -> str:
 
 
 def sender_name(queue: Queue, kind: str, author: User | None) -> str:
-    """The agent's name on an agent's reply when the queue says so, else the queue's."""
+    """The agent's name on an agent's reply when the queue says so, and on an
+    agent's forward (a person writing to a third party); else the queue's."""
+    if kind == MailKind.FORWARD and author is not None and author.is_agent and author.name.strip():
+        return author.name
     if (
         kind == MailKind.REPLY
         and queue.sender_name_policy == SenderNamePolicy.AGENT

@@ -42,6 +42,11 @@ ENGLISH: dict[str, DefaultTemplate] = {
         subject="{{ article_subject }}",
         body_text="{{ article_text }}\n\n" + _SIGNATURE_EN + "{{ ticket_url }}\n",
     ),
+    MailKind.FORWARD: DefaultTemplate(
+        # To someone outside the ticket: no link to it, which they could not open.
+        subject="{{ article_subject }}",
+        body_text="{{ article_text }}\n\n-- \n{{ sender_name }}\n{{ queue_name }}\n",
+    ),
     MailKind.RESOLVED: DefaultTemplate(
         subject="Resolved: {{ ticket_title }}",
         body_text=(
@@ -114,6 +119,10 @@ GERMAN: dict[str, DefaultTemplate] = {
     MailKind.REPLY: DefaultTemplate(
         subject="{{ article_subject }}",
         body_text="{{ article_text }}\n\n" + _SIGNATURE_DE + "{{ ticket_url }}\n",
+    ),
+    MailKind.FORWARD: DefaultTemplate(
+        subject="{{ article_subject }}",
+        body_text="{{ article_text }}\n\n-- \n{{ sender_name }}\n{{ queue_name }}\n",
     ),
     MailKind.RESOLVED: DefaultTemplate(
         subject="Gelöst: {{ ticket_title }}",

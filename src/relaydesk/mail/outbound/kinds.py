@@ -16,6 +16,8 @@ class MailKind(models.TextChoices):
     REPLY = "reply", _("an agent's public reply")
     RESOLVED = "resolved", _("ticket resolved")
     CLOSED = "closed", _("ticket closed")
+    # To whoever an agent forwards an article to
+    FORWARD = "forward", _("an agent's forward")
     # To agents
     NEW_TICKET = "new_ticket", _("new ticket in one of my queues")
     FOLLOW_UP = "follow_up", _("customer follow-up to my ticket")
@@ -34,7 +36,7 @@ AGENT_KINDS = frozenset(
 
 # RFC 3834: an answer to a message is "auto-replied"; mail that answers
 # nothing (a state change, an agent notification) is "auto-generated".
-# A human agent's reply is not automatic and carries neither.
+# A human agent's reply or forward is not automatic and carries neither.
 AUTO_SUBMITTED = {
     MailKind.ACKNOWLEDGEMENT: "auto-replied",
     MailKind.RESOLVED: "auto-generated",

@@ -7,24 +7,31 @@ task (outbox.py). `event_key` names the event: a task that runs twice finds
 the rows of its first run and writes none again.
 
 To the customer and participants: the acknowledgement of a new ticket (when
-the queue wants one), every public agent article, the move to a resolved or
-closed state. To agents: a new ticket in their queues, a customer follow-up to
+the queue wants one), every public agent article (also to its Cc addresses),
+the move to a resolved or closed state. To a forward's recipient: the forward.
+To agents: a new ticket in their queues, a customer follow-up to
 a ticket they own, a ticket made theirs, a pending reminder reached.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from relaydesk.accounts.models import User
 from relaydesk.mail.models import OutboundMessage
+from relaydesk.mail.outbound import limits
 from relaydesk.mail.outbound.kinds import MailKind
 from relaydesk.mail.outbound.outbox import Mail, queue_mail
 from relaydesk.mail.outbound.recipients import (
+    address_recipient,
     agent_recipients,
+    cc_recipients,
     customer_recipients,
     queue_watchers,
 )
 from relaydesk.tickets.models import (
     Article,
+    ArticleChannel,
     SenderKind,
     StateCategory,
     Ticket,
@@ -60,11 +67,27 @@ def is_public_agent_article(article: Article) -> bool:
     return article.visibility == Visibility.PUBLIC and article.sender_kind == SenderKind.AGENT
 
 
+def default_language() -> str:
+    return str(settings.LANGUAGE_CODE).split("-")[0] or "en"
+
+
 def send_reply(ticket: Ticket, article: Article, event_key: str) -> list[OutboundMessage]:
-    """The agent's public article itself, to everyone on the customer side but its author."""
+    """The agent's public article itself, to everyone on the customer side but its
+    author, and to the addresses the agent put in Cc (reply all)."""
     if not is_public_agent_article(article):
         return []
     recipients = customer_recipients(ticket, exclude_user_ids=_excluded(article.author))
+    if article.cc_addresses:
+        customer = ticket.customer
+        language = (customer.language if customer is not None else "") or default_language()
+        author = article.author.email.strip().lower() if article.author is not None else ""
+        # The author is skipped like above; our own queue addresses never get mail.
+        recipients += cc_recipients(
+            article.cc_addresses,
+            language=language,
+            skip=recipients,
+            own=limits.own_addresses() | {author},
+        )
     return queue_mail(
         Mail(ticket, MailKind.REPLY, article, article.author, event_key=event_key), recipients
     )
@@ -89,6 +112,36 @@ def notify_queue_agents(
         queue_watchers(ticket), ticket, MailKind.NEW_TICKET, exclude_user_ids=_excluded(actor)
     )
     queue_mail(Mail(ticket, MailKind.NEW_TICKET, article, actor, event_key=event_key), recipients)
+
+
+def is_forward(article: Article) -> bool:
+    """Read from the stored row: an agent's email article addressed outside the ticket."""
+    return (
+        article.channel == ArticleChannel.EMAIL
+        and article.sender_kind == SenderKind.AGENT
+        and bool(article.to_addresses.strip())
+    )
+
+
+def send_forward(*, article_id: int, event_key: str) -> list[OutboundMessage]:
+    """The agent's forward, once, to the one address it was forwarded to.
+
+    Written by a person: not automatic, but our own queue addresses are still
+    refused (limits.py stores it as suppressed).
+    """
+    article = _article(article_id)
+    if article is None or not is_forward(article):
+        return []
+    ticket = _ticket(article.ticket_id)
+    if ticket is None:
+        return []
+    agent = article.author
+    language = (agent.language if agent is not None else "") or default_language()
+    recipient = address_recipient(article.to_addresses, language=language)
+    if recipient is None:
+        return []
+    mail = Mail(ticket, MailKind.FORWARD, article, agent, event_key=event_key)
+    return queue_mail(mail, [recipient])
 
 
 def notify_ticket_created(

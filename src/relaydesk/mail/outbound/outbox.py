@@ -17,7 +17,8 @@ from relaydesk.mail.outbound import compose, limits
 from relaydesk.mail.outbound.kinds import MailKind, is_automatic
 from relaydesk.mail.outbound.recipients import Recipient
 from relaydesk.mail.outbound.render import MailContext, RenderedMail, render_mail
-from relaydesk.tickets.models import Article, Ticket
+from relaydesk.tickets.actions.addresses import split_addresses
+from relaydesk.tickets.models import Article, ArticleChannel, SenderKind, Ticket
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,25 @@ def _person(user: User | None) -> str:
     return user.get_full_name() if user is not None else ""
 
 
+def is_forward_to(mail: Mail, recipient: Recipient) -> bool:
+    """The one internal article that may go out: an agent's forward, to the address
+    the agent forwarded it to (its text was written for that recipient)."""
+    article = mail.article
+    return (
+        mail.kind == MailKind.FORWARD
+        and article is not None
+        and article.channel == ArticleChannel.EMAIL
+        and article.sender_kind == SenderKind.AGENT
+        and recipient.address in {part.lower() for part in split_addresses(article.to_addresses)}
+    )
+
+
 def mail_context(mail: Mail, recipient: Recipient) -> MailContext:
     ticket, article = mail.ticket, mail.article
     # Internal text never reaches a customer (class 2), whatever the caller passed.
-    show_article = article is not None and (recipient.is_agent or not article.is_internal)
+    show_article = article is not None and (
+        recipient.is_agent or not article.is_internal or is_forward_to(mail, recipient)
+    )
     return MailContext(
         ticket_number=ticket.number,
         ticket_title=ticket.title,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from relaydesk.accounts.models import User, UserKind
 from relaydesk.core.time import now
+from relaydesk.tickets.actions.addresses import is_bare_address, split_addresses
 from relaydesk.tickets.models import AccessLevel, Ticket
 from relaydesk.tickets.permissions import queue_level
 from relaydesk.tickets.visibility import visible_tickets
@@ -26,8 +27,34 @@ class Recipient:
     address: str  # bare address, lowercased (the outbox stores it so)
     name: str
     language: str
-    user_id: int
+    user_id: int | None  # None: a bare address (a reply's Cc, a forward's recipient)
     is_agent: bool
+
+
+def address_recipient(address: str, *, language: str, name: str = "") -> Recipient | None:
+    """Someone known only by address; None for anything but one bare address."""
+    bare = address.strip().lower()
+    if not is_bare_address(bare):
+        return None
+    return Recipient(
+        address=bare, name=name or bare, language=language, user_id=None, is_agent=False
+    )
+
+
+def cc_recipients(
+    cc_addresses: str, *, language: str, skip: Iterable[Recipient], own: set[str]
+) -> list[Recipient]:
+    """A reply's Cc addresses as recipients: once each, none already among `skip`,
+    none of our own queue addresses."""
+    seen = {recipient.address for recipient in skip} | own
+    recipients = []
+    for part in split_addresses(cc_addresses):
+        recipient = address_recipient(part, language=language)
+        if recipient is None or recipient.address in seen:
+            continue
+        seen.add(recipient.address)
+        recipients.append(recipient)
+    return recipients
 
 
 def recipient_for(user: User) -> Recipient | None:

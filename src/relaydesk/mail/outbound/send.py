@@ -9,6 +9,7 @@ sends the same Message-ID, so that a receiver can recognise a repeat.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import smtplib
 from dataclasses import dataclass
 
@@ -16,8 +17,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F
 
+from relaydesk.core.storage import read_blob
 from relaydesk.core.time import now
 from relaydesk.mail.models import OutboundMessage, OutboundStatus
+from relaydesk.tickets.models import Attachment
 
 DEFAULT_ATTEMPTS = 5
 DEFAULT_RETRY_SECONDS = 60
@@ -66,7 +69,25 @@ def build_email(message: OutboundMessage) -> EmailMultiAlternatives:
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    if message.kind == FORWARD_KIND and message.article_id is not None:
+        attach_files(email, message.article_id)
     return email
+
+
+FORWARD_KIND = "forward"  # kinds.MailKind.FORWARD: the only kind that carries files
+_CONTENT_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
+
+
+def attach_files(email: EmailMultiAlternatives, article_id: int) -> None:
+    """A forward carries the forwarded article's files (copied onto the forward
+    article), read from storage at each attempt. Names were normalised when stored
+    (SECURITY.md class 5); a type that is not a plain `type/subtype` goes as
+    application/octet-stream."""
+    for item in Attachment.objects.filter(article_id=article_id).order_by("id"):
+        content_type = item.content_type.strip().lower()
+        if not _CONTENT_TYPE.fullmatch(content_type):
+            content_type = "application/octet-stream"
+        email.attach(item.filename or "attachment", read_blob(item.sha256), content_type)
 
 
 def is_permanent(error: Exception) -> bool:

@@ -9,7 +9,12 @@ import uuid
 from relaydesk.core.events import subscribe, subscribe_many
 from relaydesk.mail import outbound_tasks
 from relaydesk.mail.outbound.notifications import NOTIFIED_FIELDS
-from relaydesk.tickets.events import ArticleAdded, TicketChanged, TicketCreated
+from relaydesk.tickets.events import (
+    ArticleAdded,
+    ArticleForwarded,
+    TicketChanged,
+    TicketCreated,
+)
 from relaydesk.tickets.models import Channel, SenderKind, Visibility
 
 
@@ -45,6 +50,11 @@ def on_article_added(event: ArticleAdded) -> None:
         outbound_tasks.notify_article_added_task.enqueue(
             article_id=event.article_id, event_key=new_event_key()
         )
+
+
+@subscribe(ArticleForwarded)
+def on_article_forwarded(event: ArticleForwarded) -> None:
+    outbound_tasks.send_forward_task.enqueue(article_id=event.article_id, event_key=new_event_key())
 
 
 @subscribe(TicketChanged)

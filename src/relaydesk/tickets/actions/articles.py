@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.utils import translation
@@ -15,6 +15,7 @@ from relaydesk.core.filenames import safe_filename
 from relaydesk.core.html import sanitize_html
 from relaydesk.core.storage import store_blob
 from relaydesk.tickets import permissions
+from relaydesk.tickets.actions.addresses import clean_address_list
 from relaydesk.tickets.actions.base import (
     Actor,
     Recorder,
@@ -116,6 +117,25 @@ def validate_article(article: NewArticle, sender_kind: str) -> None:
     check_text("message_id", article.message_id, max_length=998)
     for name in ("from_address", "to_addresses", "cc_addresses", "in_reply_to", "references"):
         check_text(name, getattr(article, name), max_length=MAX_ADDRESS_LENGTH)
+    for name in ("to_addresses", "cc_addresses"):
+        if "\r" in getattr(article, name) or "\n" in getattr(article, name):
+            raise ValidationFailed(
+                {name: _("an email address must not contain a line break")}  # class 6
+            )
+
+
+def checked_recipients(article: NewArticle, sender_kind: str, via: str) -> NewArticle:
+    """An agent's public article is mailed to its Cc addresses as well: each must be
+    one bare address (an agent's own mail that came in through our mailbox was
+    parsed strictly already, and is not mailed again)."""
+    if (
+        sender_kind != SenderKind.AGENT
+        or article.visibility != Visibility.PUBLIC
+        or via == Channel.EMAIL
+        or not article.cc_addresses
+    ):
+        return article
+    return replace(article, cc_addresses=clean_address_list(article.cc_addresses, "cc_addresses"))
 
 
 def store_attachments(article: NewArticle) -> list[tuple[NewAttachment, str]]:
@@ -304,6 +324,7 @@ def add_article(
     expected_version: int | None = None,
 ) -> Article:
     """Add a reply, note or follow-up. Follow-ups to merged tickets land in the target."""
+    article = checked_recipients(article, sender_kind_of(actor, article), str(via))
     stored = store_attachments(article)
     with transaction.atomic():
         locked = follow_merges(lock_ticket_row(ticket))

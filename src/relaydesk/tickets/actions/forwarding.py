@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from email.errors import HeaderParseError
-from email.headerregistry import Address
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from relaydesk.core.errors import ValidationFailed
 from relaydesk.tickets import permissions
+from relaydesk.tickets.actions.addresses import clean_address
 from relaydesk.tickets.actions.articles import NewArticle, insert_article, validate_article
 from relaydesk.tickets.actions.base import Actor, Recorder, ensure_version, lock_ticket_row
 from relaydesk.tickets.actions.merge_split import visible_article
+from relaydesk.tickets.events import ArticleForwarded
 from relaydesk.tickets.models import (
     Article,
     ArticleChannel,
@@ -22,24 +20,6 @@ from relaydesk.tickets.models import (
     Visibility,
 )
 from relaydesk.tickets.search import index_ticket
-
-MAX_FORWARD_ADDRESS_LENGTH = 254
-
-
-def clean_address(value: str) -> str:
-    """One bare address, with no way to smuggle a second header line in (class 6)."""
-    address = value.strip()
-    if not address or len(address) > MAX_FORWARD_ADDRESS_LENGTH:
-        raise ValidationFailed({"to_address": _("enter one email address")})
-    if any(char in address for char in "\r\n,;<>\"'() \t"):
-        raise ValidationFailed({"to_address": _("enter one email address")})
-    try:
-        parsed = Address(addr_spec=address)
-    except (HeaderParseError, ValueError, IndexError):
-        raise ValidationFailed({"to_address": _("enter one email address")}) from None
-    if not parsed.domain or "." not in parsed.domain:
-        raise ValidationFailed({"to_address": _("enter one email address")})
-    return address
 
 
 def forwarded_text(article: Article, note: str) -> str:
@@ -67,7 +47,9 @@ def forward_article(
     to `to_address`.
 
     The forward is recorded as an internal article, so that it never goes to the
-    customer as a reply; its recipient is in `to_addresses`.
+    customer as a reply; its recipient is in `to_addresses`. After the commit,
+    ArticleForwarded has the outgoing mail send it to that address (kind
+    `forward`, with the attachments).
     """
     original = visible_article(actor, article)
     address = clean_address(to_address)
@@ -107,6 +89,14 @@ def forward_article(
             for item in original.attachments.all()
         )
         recorder.log("forward", field="article", old=str(original.pk), new=address)
+        recorder.emit(
+            ArticleForwarded(
+                ticket_id=ticket.pk,
+                actor_id=recorder.actor_id,
+                channel=recorder.via,
+                article_id=row.pk,
+            )
+        )
         recorder.save()
         index_ticket(ticket)
     return row
