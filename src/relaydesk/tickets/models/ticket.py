@@ -129,6 +129,13 @@ class Ticket(models.Model):
                 ),
                 name="ticket_awaiting_answer_idx",
             ),
+            # "My locked tickets": an agent's few locks among their many owned
+            # tickets (the queue for an index-only count under the visibility rule).
+            models.Index(
+                fields=["owner", "-updated_at", "-id", "queue"],
+                condition=models.Q(is_locked=True),
+                name="ticket_locked_owner_idx",
+            ),
         ]
 
     def __str__(self) -> str:
