@@ -203,15 +203,20 @@ def run_forward(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> 
     return None
 
 
-def run_owner(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> str | None:
-    actions.set_owner(
-        actor=request.user,
-        via=WEB,
-        ticket=ticket,
-        owner=data["owner"],
-        expected_version=data["version"],
-    )
-    return None
+def field_runner(change: Callable[..., Any], keyword: str) -> Runner:
+    """A runner for an action that sets one field of the ticket from the form's `keyword`."""
+
+    def run(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> str | None:
+        change(
+            actor=request.user,
+            via=WEB,
+            ticket=ticket,
+            expected_version=data["version"],
+            **{keyword: data[keyword]},
+        )
+        return None
+
+    return run
 
 
 def run_lock(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> str | None:
@@ -242,28 +247,6 @@ def run_state(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> st
         ticket=ticket,
         state=data["state"],
         pending_until=data.get("pending_until"),
-        expected_version=data["version"],
-    )
-    return None
-
-
-def run_priority(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> str | None:
-    actions.change_priority(
-        actor=request.user,
-        via=WEB,
-        ticket=ticket,
-        priority=data["priority"],
-        expected_version=data["version"],
-    )
-    return None
-
-
-def run_type(request: AgentRequest, ticket: Ticket, data: dict[str, Any]) -> str | None:
-    actions.change_type(
-        actor=request.user,
-        via=WEB,
-        ticket=ticket,
-        ticket_type=data["ticket_type"],
         expected_version=data["version"],
     )
     return None
@@ -397,7 +380,10 @@ ACTIONS: dict[str, ActionSpec] = {
         gettext_lazy("Forward sent."),
     ),
     "owner": ActionSpec(
-        gettext_lazy("Change owner"), owner_form, run_owner, gettext_lazy("Owner changed.")
+        gettext_lazy("Change owner"),
+        owner_form,
+        field_runner(actions.set_owner, "owner"),
+        gettext_lazy("Owner changed."),
     ),
     "lock": ActionSpec(
         gettext_lazy("Lock"), plain(forms.LockForm), run_lock, gettext_lazy("Ticket locked.")
@@ -414,13 +400,13 @@ ACTIONS: dict[str, ActionSpec] = {
     "priority": ActionSpec(
         gettext_lazy("Change priority"),
         plain(forms.PriorityForm),
-        run_priority,
+        field_runner(actions.change_priority, "priority"),
         gettext_lazy("Priority changed."),
     ),
     "type": ActionSpec(
         gettext_lazy("Change type"),
         plain(forms.TypeForm),
-        run_type,
+        field_runner(actions.change_type, "ticket_type"),
         gettext_lazy("Type changed."),
         {"type": "ticket_type"},
     ),
