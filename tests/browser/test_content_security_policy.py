@@ -33,7 +33,8 @@ def test_agent_pages_load_under_the_policy_without_violations(
         "/agent/preferences/",
     ):
         response = agent_page.goto(path)
-        assert response is not None and response.status == 200, path
+        assert response is not None, path
+        assert response.status == 200, path
         assert "script-src 'self'" in response.headers["content-security-policy"], path
         agent_page.wait_for_load_state("networkidle")
 

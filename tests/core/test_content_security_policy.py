@@ -17,4 +17,5 @@ def test_pages_carry_the_site_policy_without_inline_code() -> None:
     assert directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
