@@ -20,9 +20,9 @@ def test_agent_pages_load_under_the_policy_without_violations(
     violations: list[str] = []
     agent_page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     for path in (
         "/agent/",
