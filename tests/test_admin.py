@@ -19,6 +19,7 @@ CONFIGURATION = [
     "tickets_ticketstate",
     "tickets_priority",
     "tickets_tickettype",
+    "sla_businesscalendar",
 ]
 
 

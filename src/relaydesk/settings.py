@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "relaydesk.tickets",
     "relaydesk.mail",
     "relaydesk.agent",
+    "relaydesk.sla",
 ]
 
 MIDDLEWARE = [
