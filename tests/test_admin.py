@@ -20,6 +20,9 @@ CONFIGURATION = [
     "tickets_priority",
     "tickets_tickettype",
     "sla_businesscalendar",
+    "cmdb_itemclass",
+    "cmdb_location",
+    "cmdb_configurationitem",
 ]
 
 

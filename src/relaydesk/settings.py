@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "relaydesk.mail",
     "relaydesk.agent",
     "relaydesk.sla",
+    "relaydesk.cmdb",
 ]
 
 MIDDLEWARE = [
