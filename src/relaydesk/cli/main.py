@@ -16,6 +16,7 @@ from relaydesk.cli.base import (
     CommandFailed,
     explain_database_error,
 )
+from relaydesk.cli.cmdb import add_cmdb
 from relaydesk.cli.mail import cmd_ingest, cmd_mailgate
 from relaydesk.cli.serve import DEFAULT_WEB_THREADS, cmd_serve, cmd_worker
 from relaydesk.cli.up import cmd_up
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_worker(commands)
     add_administration(commands)
     add_mail(commands)
+    add_cmdb(commands)
     return parser
 
 

@@ -83,28 +83,44 @@ def _split_secrets(
     return plain, secrets
 
 
-def _clean_fields(fields: Mapping[str, object]) -> dict[str, Any]:
-    unknown = set(fields) - set(TEXTS) - set(REFERENCES) - {"status", "inventory_number"}
-    if unknown:
-        raise ValidationFailed({key: _("is not a field of an item") for key in sorted(unknown)})
+def _clean_field(key: str, value: object) -> Any:
+    if key in TEXTS:
+        text = str(value or "").strip()
+        return check_text(key, text, max_length=TEXTS[key], required=key == "name")
+    if key == "status":
+        if value not in ItemStatus.values:
+            raise ValidationFailed({key: _("unknown status %(value)s") % {"value": repr(value)}})
+        return value
+    if key == "inventory_number":
+        number = str(value or "").strip()
+        return check_text(key, number, max_length=50) or None
+    if key in REFERENCES:
+        return resolve(REFERENCES[key], value, field=key)  # type: ignore[arg-type]
+    raise ValidationFailed({key: _("is not a field of an item")})
+
+
+def _clean_item(
+    item_class: ItemClass,
+    fields: Mapping[str, object],
+    attributes: Mapping[str, object],
+    *,
+    partial: bool,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Fields, plain attributes and secrets, checked; every error reported at once."""
+    errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
-    for key, limit in TEXTS.items():
-        if key in fields:
-            value = str(fields[key] or "").strip()
-            cleaned[key] = check_text(key, value, max_length=limit, required=key == "name")
-    if "status" in fields:
-        if fields["status"] not in ItemStatus.values:
-            raise ValidationFailed(
-                {"status": _("unknown status %(value)s") % {"value": repr(fields["status"])}}
-            )
-        cleaned["status"] = fields["status"]
-    if "inventory_number" in fields:
-        number = str(fields["inventory_number"] or "").strip()
-        cleaned["inventory_number"] = check_text("inventory_number", number, max_length=50) or None
-    for key, model in REFERENCES.items():
-        if key in fields:
-            cleaned[key] = resolve(model, fields[key], field=key)
-    return cleaned
+    for key, value in fields.items():
+        try:
+            cleaned[key] = _clean_field(key, value)
+        except ValidationFailed as error:
+            errors.update(error.errors)
+    try:
+        plain, secrets = _split_secrets(item_class, attributes, partial=partial)
+    except ValidationFailed as error:
+        errors.update(error.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned, plain, secrets
 
 
 def _save_secrets(item: ConfigurationItem, secrets: Mapping[str, Any]) -> list[str]:
@@ -141,8 +157,9 @@ def create_item(
     serial_number, inventory_number. Nothing is written when anything is invalid."""
     permissions.ensure_can_change(actor)
     item_class = require(ItemClass, item_class, field="item_class")
-    cleaned = _clean_fields({"name": name, **fields})
-    plain, secrets = _split_secrets(item_class, attributes or {}, partial=False)
+    cleaned, plain, secrets = _clean_item(
+        item_class, {"name": name, **fields}, attributes or {}, partial=False
+    )
     try:
         with transaction.atomic():
             item = ConfigurationItem.objects.create(
@@ -168,7 +185,6 @@ def update_item(
     """Change fields and attributes; one logbook row per changed value (secrets
     logged as changed without their values)."""
     permissions.ensure_can_change(actor)
-    cleaned = _clean_fields(fields)
     try:
         with transaction.atomic():
             row = (
@@ -176,7 +192,9 @@ def update_item(
                 .select_related("item_class")
                 .get(pk=item.pk if isinstance(item, ConfigurationItem) else item)
             )
-            plain, secrets = _split_secrets(row.item_class, attributes or {}, partial=True)
+            cleaned, plain, secrets = _clean_item(
+                row.item_class, fields, attributes or {}, partial=True
+            )
             entries = []
             for key, value in cleaned.items():
                 old = getattr(row, key)
