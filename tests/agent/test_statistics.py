@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from relaydesk.agent.views.statistics import safe_cell
+from relaydesk.core.csv_export import safe_cell
 from relaydesk.core.time import now
 from relaydesk.tickets.models import Queue
 from tests.factories import Directory, QueueFactory, make_ticket

@@ -95,7 +95,7 @@ def _clean_field(key: str, value: object) -> Any:
         number = str(value or "").strip()
         return check_text(key, number, max_length=50) or None
     if key in REFERENCES:
-        return resolve(REFERENCES[key], value, field=key)  # type: ignore[arg-type]
+        return resolve(REFERENCES[key], value, field=key)
     raise ValidationFailed({key: _("is not a field of an item")})
 
 

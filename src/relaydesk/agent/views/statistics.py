@@ -9,8 +9,8 @@ days in the agent's time zone.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from django.http import Http404, HttpResponse
@@ -21,19 +21,13 @@ from django.utils.translation import gettext as _
 from relaydesk.agent.charts import Series, grouped_columns, horizontal_bars
 from relaydesk.agent.decorators import agent_required
 from relaydesk.agent.http import AgentRequest
+from relaydesk.core.csv_export import write_csv
 from relaydesk.core.time import now
 from relaydesk.tickets import stats
 from relaydesk.tickets.models import CLOSED_CATEGORIES, StateCategory
 
 DAYS = stats.DEFAULT_DAYS
 BACKLOG_CATEGORIES = [c for c in StateCategory if c not in CLOSED_CATEGORIES]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (SECURITY.md, class 14)."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _hours(duration: dt.timedelta) -> float:
@@ -123,27 +117,28 @@ def statistics(request: AgentRequest) -> HttpResponse:
 TABLES = ("daily", "backlog", "first_response")
 
 
+def _table_rows(table: str, numbers: dict[str, Any]) -> Iterator[list[object]]:
+    """Header and rows of one table; cells are made safe by `write_csv`."""
+    if table == "daily":
+        yield ["day", "created", "closed"]
+        yield from ([day.day.isoformat(), day.created, day.closed] for day in numbers["daily"])
+    elif table == "backlog":
+        yield ["queue", *BACKLOG_CATEGORIES, "total"]
+        for queue, counts in numbers["backlog"].items():
+            row = [counts[c] for c in BACKLOG_CATEGORIES]
+            yield [queue, *row, sum(row)]
+    else:
+        yield ["queue", "median_first_response_seconds", "tickets"]
+        for entry in numbers["first_response"]:
+            yield [entry.queue_name, round(entry.median.total_seconds()), entry.tickets]
+
+
 @agent_required
 def statistics_csv(request: AgentRequest, table: str) -> HttpResponse:
     """One table of the page as CSV (`daily`, `backlog`, `first_response`)."""
     if table not in TABLES:
         raise Http404
-    numbers = _numbers(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="relaydesk-{table}.csv"'
-    writer = csv.writer(response)
-    if table == "daily":
-        writer.writerow(["day", "created", "closed"])
-        writer.writerows([day.day.isoformat(), day.created, day.closed] for day in numbers["daily"])
-    elif table == "backlog":
-        writer.writerow(["queue", *BACKLOG_CATEGORIES, "total"])
-        for queue, counts in numbers["backlog"].items():
-            row = [counts[c] for c in BACKLOG_CATEGORIES]
-            writer.writerow([safe_cell(queue), *row, sum(row)])
-    else:
-        writer.writerow(["queue", "median_first_response_seconds", "tickets"])
-        for entry in numbers["first_response"]:
-            writer.writerow(
-                [safe_cell(entry.queue_name), round(entry.median.total_seconds()), entry.tickets]
-            )
+    write_csv(_table_rows(table, _numbers(request)), response)
     return response
