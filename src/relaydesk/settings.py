@@ -206,6 +206,9 @@ RELAYDESK_SYSTEM_ID = env_int("RELAYDESK_SYSTEM_ID", 10)
 RELAYDESK_TICKET_HOOK = env_str("RELAYDESK_TICKET_HOOK", "Ticket#")
 # A lock untouched for this many minutes is released by the worker.
 RELAYDESK_LOCK_TIMEOUT_MINUTES = env_int("RELAYDESK_LOCK_TIMEOUT_MINUTES", 60)
+# The queues offered by an item's "Create ticket" (names; empty: every queue the
+# agent may write in).
+RELAYDESK_CMDB_TICKET_QUEUES = env_list("RELAYDESK_CMDB_TICKET_QUEUES", [])
 # The worker counts as stale when it has not reported for this many seconds.
 RELAYDESK_WORKER_STALE_SECONDS = env_int("RELAYDESK_WORKER_STALE_SECONDS", 120)
 

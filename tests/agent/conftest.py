@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.cmdb.fixtures import inventory  # noqa: F401 (fixture)
 from tests.factories import PASSWORD, Directory
 
 

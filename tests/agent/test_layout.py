@@ -20,7 +20,14 @@ def test_the_dashboard_shows_the_layout(agent_client: Client, directory: Directo
     rail = re.search(r'<nav class="rail".*?</nav>', html, re.S)
     assert rail is not None
     labels = re.findall(r'<span class="rail-label">(.*?)</span>', rail.group(0))
-    assert labels == ["Dashboard", "Queues", "Saved searches", "Customers", "Statistics"]
+    assert labels == [
+        "Dashboard",
+        "Queues",
+        "Saved searches",
+        "Customers",
+        "IT documentation",
+        "Statistics",
+    ]
     assert 'href="/agent/" aria-current="page"' in rail.group(0)
     still_coming = [
         item for item in RAIL if getattr(resolve(reverse(item.url_name)).func, "is_placeholder", 0)

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.cmdb.fixtures import inventory  # noqa: F401 (fixture)
 from tests.factories import PASSWORD, Directory
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,7 +13,7 @@ from tests.browser.conftest import PHONE
 from tests.factories import Directory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-RAIL = ["Dashboard", "Queues", "Saved searches", "Customers", "Statistics"]
+RAIL = ["Dashboard", "Queues", "Saved searches", "Customers", "IT documentation", "Statistics"]
 
 
 def test_an_agent_signs_in_sees_the_layout_and_signs_out(

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from relaydesk.accounts.models import User
 from relaydesk.cmdb.models import ConfigurationItem, LogbookKind
-from tests.cmdb.conftest import Inventory
+from tests.cmdb.fixtures import Inventory
 
 
 def admin_client() -> Client:

@@ -8,7 +8,7 @@ import pytest
 from relaydesk.cmdb.actions import create_item, update_item
 from relaydesk.cmdb.models import ConfigurationItem, LogbookEntry
 from relaydesk.core.errors import ValidationFailed
-from tests.cmdb.conftest import Inventory
+from tests.cmdb.fixtures import Inventory
 
 
 def test_values_are_stored_normalised(inventory: Inventory) -> None:

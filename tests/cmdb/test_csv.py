@@ -14,7 +14,7 @@ from relaydesk.cli import main
 from relaydesk.cmdb.csv_io import export_rows, import_items
 from relaydesk.cmdb.models import ConfigurationItem, LogbookEntry
 from relaydesk.core.csv_export import safe_cell
-from tests.cmdb.conftest import Inventory
+from tests.cmdb.fixtures import Inventory
 
 HEADER = "name,status,location,organisation,inventory_number,model,ip,mac,remote_password\n"
 GOOD = (

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from relaydesk.cmdb.actions import add_relation, create_item, remove_relation, update_item
+from relaydesk.accounts.models import User
+from relaydesk.cmdb.actions import (
+    add_relation,
+    create_item,
+    remove_relation,
+    reveal_secret,
+    update_item,
+)
 from relaydesk.cmdb.models import LogbookKind, RelationKind
 from relaydesk.cmdb.permissions import visible_items
-from relaydesk.cmdb.selectors import relations_of, reveal_secret
+from relaydesk.cmdb.selectors import items_matching, relations_of
 from relaydesk.core.errors import InvalidOperation, NotFound, PermissionDenied, ValidationFailed
-from tests.cmdb.conftest import Inventory
+from tests.cmdb.fixtures import Inventory
 from tests.factories import Directory
 
 
@@ -108,14 +115,25 @@ def test_relations_are_shown_both_ways_and_logged_on_both_items(inventory: Inven
 def test_secrets_are_revealed_only_to_permitted_agents(
     inventory: Inventory, directory: Directory
 ) -> None:
-    assert reveal_secret(inventory.editor, inventory.printer, "remote_password") == "s3cret!"
+    def reveal(actor: User) -> str:
+        return reveal_secret(actor=actor, via="web", item=inventory.printer, key="remote_password")
+
+    assert reveal(inventory.editor) == "s3cret!"
+    line = inventory.printer.logbook.order_by("-id").first()
+    assert (line.kind, line.field, line.actor) == (
+        LogbookKind.SECRET_REVEALED,
+        "Remote access password",
+        inventory.editor,
+    )
+    assert "s3cret!" not in (line.old_value + line.new_value)
     with pytest.raises(PermissionDenied):
-        reveal_secret(directory.specialist, inventory.printer, "remote_password")
+        reveal(directory.specialist)
     # A customer of the owning organisation sees the item, never its secret.
     with pytest.raises(PermissionDenied):
-        reveal_secret(directory.alice, inventory.printer, "remote_password")
+        reveal(directory.alice)
     with pytest.raises(NotFound):
-        reveal_secret(directory.carol, inventory.printer, "remote_password")
+        reveal(directory.carol)
+    assert inventory.printer.logbook.filter(kind=LogbookKind.SECRET_REVEALED).count() == 1
 
 
 def test_customers_see_only_their_organisations_items(
@@ -126,3 +144,19 @@ def test_customers_see_only_their_organisations_items(
     assert list(visible_items(directory.dave)) == []
     assert set(visible_items(directory.specialist)) == {inventory.printer, inventory.switch}
     assert str(inventory.room) == "Head office › Building A › Room 3.14"
+
+
+def test_items_are_found_by_name_serial_inventory_number_or_attribute(
+    inventory: Inventory, directory: Directory
+) -> None:
+    def found(user: User, text: str) -> list[str]:
+        return [item.name for item in items_matching(user, text)]
+
+    assert found(directory.agent, "prn-3f") == ["PRN-3F-01"]
+    assert found(directory.agent, "CN1234") == ["PRN-3F-01"]
+    assert found(directory.agent, "inv-0042") == ["PRN-3F-01"]
+    assert found(directory.agent, "10.0.3.21") == ["PRN-3F-01"]
+    assert found(directory.agent, "laserjet") == ["PRN-3F-01"]
+    assert found(directory.agent, "s3cret") == []  # secrets are not searchable
+    assert found(directory.carol, "PRN") == []
+    assert found(directory.agent, "") == ["PRN-3F-01", "sw-floor3"]

@@ -14,7 +14,7 @@ from relaydesk.cmdb.selectors import item_tickets
 from relaydesk.core.errors import InvalidOperation, NotFound, PermissionDenied
 from relaydesk.tickets.actions import change_state, close_ticket
 from relaydesk.tickets.models import StateCategory
-from tests.cmdb.conftest import Inventory
+from tests.cmdb.fixtures import Inventory
 from tests.factories import Directory, make_ticket
 
 

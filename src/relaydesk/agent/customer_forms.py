@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from relaydesk.accounts.models import User, UserKind
+from relaydesk.cmdb.models import ConfigurationItem
+from relaydesk.cmdb.permissions import visible_items
 from relaydesk.tickets.models import (
     TITLE_MAX_LENGTH,
     Priority,
@@ -86,16 +89,22 @@ class NewTicketForm(forms.Form):
         label=_("Owner"), queryset=None, required=False
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
+    # The configuration item the ticket is about (from the item's "Create ticket").
+    item: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, widget=forms.HiddenInput
+    )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, item: ConfigurationItem | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
-        fields["queue"].queryset = (
-            Queue.objects.filter(writable_queue_filter(user), is_active=True)
-            .distinct()
-            .order_by("name")
-        )
+        queues = Queue.objects.filter(writable_queue_filter(user), is_active=True)
+        if item is not None and settings.RELAYDESK_CMDB_TICKET_QUEUES:
+            queues = queues.filter(name__in=settings.RELAYDESK_CMDB_TICKET_QUEUES)
+        fields["queue"].queryset = queues.distinct().order_by("name")
+        fields["item"].queryset = visible_items(user)
         fields["state"].queryset = TicketState.objects.filter(is_active=True).exclude(
             category=StateCategory.MERGED
         )

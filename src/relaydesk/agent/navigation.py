@@ -36,5 +36,6 @@ RAIL: tuple[RailItem, ...] = (
     ),
     RailItem("saved_searches", _("Saved searches"), "agent:saved_searches"),
     RailItem("customers", _("Customers"), "agent:customers"),
+    RailItem("items", _("IT documentation"), "agent:items", active_for=("agent:item",)),
     RailItem("statistics", _("Statistics"), "agent:statistics"),
 )

@@ -25,7 +25,7 @@ from relaydesk.cmdb.models import (
     RelationKind,
     TicketItemLink,
 )
-from relaydesk.core.errors import InvalidOperation, ValidationFailed
+from relaydesk.core.errors import InvalidOperation, NotFound, PermissionDenied, ValidationFailed
 from relaydesk.core.time import now
 from relaydesk.tickets import permissions as ticket_permissions
 from relaydesk.tickets.actions.base import (
@@ -353,3 +353,17 @@ def unlink_item(
         entry = _log(item_row, LogbookKind.TICKET_UNLINKED, actor, via, ticket=recorder.ticket)
         entry.old_value = recorder.ticket.number
         entry.save()
+
+
+def reveal_secret(*, actor: Actor, via: Channel | str, item: ConfigurationItem, key: str) -> str:
+    """A secret attribute's value, for agents with `cmdb.reveal_secret`; who saw
+    which secret when is a line in the item's logbook."""
+    permissions.ensure_can_see(actor, item)
+    if not permissions.can_reveal_secrets(actor):
+        raise PermissionDenied(_("you may not reveal secrets"))
+    secret = ItemSecret.objects.filter(item=item, key=key).first()
+    if secret is None:
+        raise NotFound(_("no such secret"))
+    label = item.item_class.attributes.filter(key=key).values_list("label", flat=True).first()
+    _log(item, LogbookKind.SECRET_REVEALED, actor, via, field=label or key).save()
+    return secret.value

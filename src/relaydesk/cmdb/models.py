@@ -274,6 +274,7 @@ class LogbookKind(models.TextChoices):
     TICKET_CREATED = "ticket_created", _("ticket created")
     TICKET_STATE = "ticket_state", _("ticket state changed")
     TICKET_CLOSED = "ticket_closed", _("ticket closed")
+    SECRET_REVEALED = "secret_revealed", _("secret revealed")
 
 
 class LogbookEntry(models.Model):

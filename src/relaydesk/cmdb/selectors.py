@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-from django.utils.translation import gettext as _
+from django.db.models import Q, QuerySet
 
 from relaydesk.accounts.models import User
 from relaydesk.cmdb import permissions
@@ -14,11 +13,9 @@ from relaydesk.cmdb.models import (
     INVERSE_LABELS,
     ConfigurationItem,
     ItemRelation,
-    ItemSecret,
     LogbookEntry,
     RelationKind,
 )
-from relaydesk.core.errors import NotFound, PermissionDenied
 from relaydesk.tickets.models import Ticket
 from relaydesk.tickets.visibility import visible_tickets
 
@@ -41,6 +38,22 @@ def relations_of(item: ConfigurationItem) -> list[RelatedItem]:
     return sorted(related, key=lambda entry: (entry.label, entry.other.name))
 
 
+def items_matching(user: User, text: str) -> QuerySet[ConfigurationItem]:
+    """Items this user may see whose name, serial or inventory number, or any
+    attribute value (an IP address, a model), contains the text."""
+    text = text.strip()
+    items = permissions.visible_items(user).select_related("item_class", "location")
+    if not text:
+        return items.order_by("name", "id")
+    matches = (
+        Q(name__icontains=text)
+        | Q(serial_number__icontains=text)
+        | Q(inventory_number__iexact=text)
+        | Q(attributes__icontains=text)
+    )
+    return items.filter(matches).order_by("name", "id")
+
+
 def item_tickets(user: User, item: ConfigurationItem) -> QuerySet[Ticket]:
     """All tickets referencing the item that this user may see, open and closed."""
     return (
@@ -53,14 +66,3 @@ def item_tickets(user: User, item: ConfigurationItem) -> QuerySet[Ticket]:
 
 def logbook(item: ConfigurationItem, *, limit: int = 100) -> list[LogbookEntry]:
     return list(item.logbook.select_related("actor", "ticket")[:limit])
-
-
-def reveal_secret(user: User, item: ConfigurationItem, key: str) -> str:
-    """A secret attribute's value, only for agents with `cmdb.reveal_secret`."""
-    permissions.ensure_can_see(user, item)
-    if not permissions.can_reveal_secrets(user):
-        raise PermissionDenied(_("you may not reveal secrets"))
-    secret = ItemSecret.objects.filter(item=item, key=key).first()
-    if secret is None:
-        raise NotFound(_("no such secret"))
-    return secret.value

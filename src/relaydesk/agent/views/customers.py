@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +24,9 @@ from relaydesk.agent.customer_forms import EMAIL, CustomerSearchForm, NewTicketF
 from relaydesk.agent.decorators import agent_required
 from relaydesk.agent.http import AgentRequest
 from relaydesk.agent.templatetags.agent_lists import ticket_url
+from relaydesk.cmdb.actions import link_item
+from relaydesk.cmdb.models import ConfigurationItem
+from relaydesk.cmdb.permissions import visible_items
 from relaydesk.core.errors import DomainError, ValidationFailed
 from relaydesk.mail.inbound.customers import customer_for
 from relaydesk.tickets.actions import NewArticle, NewAttachment, create_ticket
@@ -149,18 +153,23 @@ def _create(request: AgentRequest, form: NewTicketForm) -> Ticket | None:
         form.add_error("customer", _("This address belongs to no customer and cannot be one."))
         return None
     try:
-        return create_ticket(
-            actor=request.user,
-            via=Channel.WEB,
-            title=data["title"],
-            queue=data["queue"],
-            article=_article(data["kind"], data, person),
-            customer=person,
-            state=data["state"],
-            priority=data["priority"],
-            ticket_type=data["ticket_type"],
-            owner=data["owner"],
-        )
+        # The ticket and its link to the item it is about: both or neither.
+        with transaction.atomic():
+            ticket = create_ticket(
+                actor=request.user,
+                via=Channel.WEB,
+                title=data["title"],
+                queue=data["queue"],
+                article=_article(data["kind"], data, person),
+                customer=person,
+                state=data["state"],
+                priority=data["priority"],
+                ticket_type=data["ticket_type"],
+                owner=data["owner"],
+            )
+            if data.get("item") is not None:
+                link_item(actor=request.user, via=Channel.WEB, ticket=ticket, item=data["item"])
+        return ticket
     except ValidationFailed as exc:
         for field, error in exc.errors.items():
             name = FORM_FIELDS.get(field, field)
@@ -179,8 +188,11 @@ def ticket_new(request: AgentRequest) -> HttpResponse:
         person = User.objects.filter(pk=int(chosen), kind=UserKind.CUSTOMER).first()
         if person is not None:
             initial["customer"] = person.email
+    about = _item_about(request)
+    if about is not None:
+        initial["item"] = about.pk
     form = NewTicketForm(
-        request.POST or None, request.FILES or None, user=request.user, initial=initial
+        request.POST or None, request.FILES or None, user=request.user, initial=initial, item=about
     )
     if request.method == "POST" and form.is_valid():
         ticket = _create(request, form)
@@ -191,4 +203,13 @@ def ticket_new(request: AgentRequest) -> HttpResponse:
             )
             return redirect(ticket_url(ticket.number))
     status = 400 if request.method == "POST" else 200
-    return render(request, "agent/customers/ticket_new.html", {"form": form}, status=status)
+    context = {"form": form, "item": about}
+    return render(request, "agent/customers/ticket_new.html", context, status=status)
+
+
+def _item_about(request: AgentRequest) -> ConfigurationItem | None:
+    """The item a new ticket is about: `?item=` on the way in, the form's field after."""
+    chosen = request.POST.get("item") or request.GET.get("item") or ""
+    if not chosen.isdigit():
+        return None
+    return visible_items(request.user).filter(pk=int(chosen)).first()
